@@ -46,7 +46,10 @@ zt_err zt_identity_generate(struct zt_identity *id);
  */
 zt_err zt_identity_validate(const struct zt_identity *id);
 
-/* Parses "addr:0:pub[:priv]" (trailing whitespace ignored). Does not run validation. */
+/*
+ * Parses "addr:0:pub[:priv]" (trailing whitespace ignored, hex in either case). Does not run validation.
+ * Errors: ZT_EMALFORMED, ZT_EUNSUPPORTED (a numeric type other than 0), ZT_ERESERVED. id untouched on error.
+ */
 zt_err zt_identity_from_string(struct zt_identity *id, const char *s);
 /*
  * Writes the string form (with the private key only if include_private and present) and a NUL into
@@ -54,7 +57,10 @@ zt_err zt_identity_from_string(struct zt_identity *id, const char *s);
  */
 int zt_identity_to_string(const struct zt_identity *id, bool include_private, char *out, size_t cap);
 
-/* Reads the binary form (71 or 135 bytes) from b. Rejects type != 0 and bad private lengths. */
+/*
+ * Reads the binary form (71 or 135 bytes) from b. Rejects short input (ZT_ETRUNCATED), type != 0
+ * (ZT_EUNSUPPORTED), bad private lengths (ZT_EMALFORMED) and reserved addresses (ZT_ERESERVED).
+ */
 zt_err zt_identity_read(struct zt_identity *id, struct zt_buf *b);
 /* Appends the binary form (public, or with the private key if include_private and present). */
 void zt_identity_write(const struct zt_identity *id, bool include_private, struct zt_wbuf *w);

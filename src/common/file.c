@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "node/crypto.h"
+
+zt_err zt_file_read(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	zt_err e = ZT_OK;
+	char *buf = NULL;
+	size_t n = 0;
+	*out = NULL;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		e = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		e = -EISDIR;
+		goto out;
+	}
+	buf = malloc(max + 1);
+	if (!buf) {
+		e = -ENOMEM;
+		goto out;
+	}
+	/* Read up to max + 1 bytes: getting the extra byte means the file is over the bound. */
+	for (;;) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			e = -errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			e = ZT_ETOOBIG;
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	buf = NULL;
+out:
+	if (buf)
+		zt_file_free(buf, n);
+	close(fd);
+	return e;
+}
+
+void zt_file_free(char *p, size_t len)
+{
+	if (!p)
+		return;
+	zt_wipe(p, len);
+	free(p);
+}
+
+static zt_err write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return ZT_OK;
+}
+
+zt_err zt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	zt_err e = write_all(fd, data, len);
+	if (!e && fchmod(fd, mode) != 0)
+		e = -errno;
+	if (!e && fsync(fd) != 0)
+		e = -errno;
+	if (close(fd) != 0 && !e)
+		e = -errno;
+	if (!e && rename(tmp, path) != 0)
+		e = -errno;
+	if (e)
+		unlink(tmp);
+	return e;
+}
+
+zt_err zt_file_write_new(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	zt_err e = write_all(fd, data, len);
+	if (!e && fsync(fd) != 0)
+		e = -errno;
+	if (close(fd) != 0 && !e)
+		e = -errno;
+	if (e)
+		unlink(path);
+	return e;
+}
+
+zt_err zt_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof buf)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return -errno;
+	return ZT_OK;
+}
+
+bool zt_file_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
