@@ -7,7 +7,7 @@
  * million-peer list neither holds a cache shard locked nor needs the whole document in memory.
  * This file is the one place libmicrohttpd errors become zt_err.
  */
-#include <config.h> /* autoconf's (PACKAGE_VERSION); the quoted form finds src/root/config.h */
+#include <config.h> /* autoconf's (PACKAGE_VERSION); the root settings are conf.h */
 
 #include <errno.h>
 #include <inttypes.h>

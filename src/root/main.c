@@ -21,7 +21,7 @@
 
 #include "common/file.h"
 #include "common/log.h"
-#include "config.h"
+#include "conf.h"
 #include "http.h"
 #include "node/crypto.h"
 #include "node/hex.h"

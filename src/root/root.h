@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "cache.h"
-#include "config.h"
+#include "conf.h"
 #include "io.h"
 #include "node/identity.h"
 #include "stats.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <time.h>
 
-#include "config.h"
+#include "conf.h"
 #include "root.h"
 
 int64_t root_now(void)

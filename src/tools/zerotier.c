@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include <config.h>
 #include "node/constants.h"
 #include "node/crypto.h"
 #include "tool.h"

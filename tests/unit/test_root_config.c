@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "root/config.h"
+#include "root/conf.h"
 
 START_TEST(defaults)
 {

@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "common/log.h"
-#include "config.h"
+#include "conf.h"
 #include "node/constants.h"
 
 void root_config_defaults(struct root_config *c)
