@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 /*
  * Bounds-checked reader and writer for wire data (all integers big-endian).
  * A getter that would read past the end sets `err`, returns zero/NULL and consumes nothing more;
@@ -57,6 +59,10 @@ void zt_wbuf_u16(struct zt_wbuf *w, uint16_t v);
 void zt_wbuf_u32(struct zt_wbuf *w, uint32_t v);
 void zt_wbuf_u40(struct zt_wbuf *w, uint64_t v);
 void zt_wbuf_u64(struct zt_wbuf *w, uint64_t v);
+
+/* The usual verdicts after a whole structure was read or written: ZT_ETRUNCATED / ZT_ENOSPACE on overrun. */
+static inline zt_err zt_buf_result(const struct zt_buf *b) { return b->err ? ZT_ETRUNCATED : ZT_OK; }
+static inline zt_err zt_wbuf_result(const struct zt_wbuf *w) { return w->err ? ZT_ENOSPACE : ZT_OK; }
 
 /* Unchecked big-endian helpers for fixed-offset header fields the caller has bounds-checked. */
 static inline uint16_t zt_be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }

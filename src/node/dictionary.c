@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dictionary.h"
+#include "hex.h"
 
 #define ESCAPE_CHAR '\\'
 
@@ -233,17 +234,6 @@ const char *zt_dict_get_str(const struct zt_dict *d, const char *key)
 	return (const char *)v;
 }
 
-static int hex_value(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Permissive hex reading in the manner of strtoull(s, NULL, 16), which 1.x uses: optional blanks,
  * sign and "0x", then digits up to the first non-hex byte. The magnitude saturates.
@@ -258,12 +248,12 @@ static uint64_t parse_hex(const uint8_t *v, size_t len, bool *negative)
 		i++;
 	if (i < len && (v[i] == '-' || v[i] == '+'))
 		*negative = v[i++] == '-';
-	if (i + 2 < len && v[i] == '0' && (v[i + 1] == 'x' || v[i + 1] == 'X') && hex_value(v[i + 2]) >= 0)
+	if (i + 2 < len && v[i] == '0' && (v[i + 1] == 'x' || v[i + 1] == 'X') && zt_hex_digit(v[i + 2]) >= 0)
 		i += 2;
-	for (; i < len && hex_value(v[i]) >= 0; i++) {
+	for (; i < len && zt_hex_digit(v[i]) >= 0; i++) {
 		if (r >> 60)
 			saturated = true;
-		r = (r << 4) | (uint64_t)hex_value(v[i]);
+		r = (r << 4) | (uint64_t)zt_hex_digit(v[i]);
 	}
 	return saturated ? UINT64_MAX : r;
 }

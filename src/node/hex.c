@@ -4,7 +4,7 @@
 
 #include "hex.h"
 
-static int hex_digit(char c)
+int zt_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -29,10 +29,10 @@ void zt_hex_encode(char *out, const void *in, size_t n)
 bool zt_hex_decode(uint8_t *out, size_t n, const char *in)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit(in[2 * i]);
+		int hi = zt_hex_digit(in[2 * i]);
 		if (hi < 0)
 			return false;
-		int lo = hex_digit(in[2 * i + 1]);
+		int lo = zt_hex_digit(in[2 * i + 1]);
 		if (lo < 0)
 			return false;
 		out[i] = (uint8_t)((hi << 4) | lo);

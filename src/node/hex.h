@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Value of one hex digit (either case), or -1. */
+int zt_hex_digit(int c);
+
 /* Writes 2*n lowercase hex digits and a NUL to `out` (which must hold 2*n+1 bytes). */
 void zt_hex_encode(char *out, const void *in, size_t n);
 

@@ -7,16 +7,6 @@
 #define RENDEZVOUS_IPV4_LEN 4
 #define RENDEZVOUS_IPV6_LEN 16
 
-static zt_err read_result(const struct zt_buf *b)
-{
-	return b->err ? ZT_ETRUNCATED : ZT_OK;
-}
-
-static zt_err write_result(const struct zt_wbuf *w)
-{
-	return w->err ? ZT_ENOSPACE : ZT_OK;
-}
-
 /* Reads a public identity; a private key on the wire is a sender bug we refuse to store. */
 static zt_err read_public_identity(struct zt_identity *id, struct zt_buf *b)
 {
@@ -46,7 +36,7 @@ zt_err zt_verb_ok_decode(struct zt_verb_ok *ok, const uint8_t *p, size_t n)
 	ok->in_re_packet_id = zt_buf_u64(&b);
 	ok->body_len = zt_buf_left(&b);
 	ok->body = zt_buf_get(&b, ok->body_len);
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 void zt_verb_ok_header_encode(struct zt_wbuf *w, uint8_t in_re_verb, uint64_t in_re_packet_id)
@@ -142,7 +132,7 @@ zt_err zt_verb_hello_encode(const struct zt_verb_hello *h, struct zt_wbuf *w, si
 		zt_wbuf_u64(w, h->moons[i].id);
 		zt_wbuf_u64(w, h->moons[i].timestamp);
 	}
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- OK(HELLO) */
@@ -170,7 +160,7 @@ zt_err zt_verb_ok_hello_decode(struct zt_verb_ok_hello *o, const uint8_t *p, siz
 		return ZT_OK;
 	o->worlds_len = zt_buf_u16(&b);
 	o->worlds = zt_buf_get(&b, o->worlds_len);
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_ok_hello_encode(const struct zt_verb_ok_hello *o, struct zt_wbuf *w)
@@ -186,7 +176,7 @@ zt_err zt_verb_ok_hello_encode(const struct zt_verb_ok_hello *o, struct zt_wbuf 
 	zt_inetaddr_write(&o->observed, w);
 	zt_wbuf_u16(w, (uint16_t)o->worlds_len);
 	zt_wbuf_put(w, o->worlds, o->worlds_len);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- ERROR */
@@ -239,7 +229,7 @@ zt_err zt_verb_error_decode(struct zt_verb_error *e, const uint8_t *p, size_t n)
 			e->dict = zt_buf_get(&b, len);
 		}
 	}
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_error_encode(const struct zt_verb_error *e, struct zt_wbuf *w)
@@ -263,7 +253,7 @@ zt_err zt_verb_error_encode(const struct zt_verb_error *e, struct zt_wbuf *w)
 		zt_wbuf_u16(w, (uint16_t)e->dict_len);
 		zt_wbuf_put(w, e->dict, e->dict_len);
 	}
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- WHOIS and OK(WHOIS) */
@@ -278,7 +268,7 @@ zt_err zt_verb_whois_decode(struct zt_verb_whois *q, const uint8_t *p, size_t n)
 		return ZT_ETOOBIG;
 	for (size_t i = 0; i < q->count; i++)
 		q->addresses[i] = zt_buf_u40(&b);
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_whois_encode(const struct zt_verb_whois *q, struct zt_wbuf *w)
@@ -287,7 +277,7 @@ zt_err zt_verb_whois_encode(const struct zt_verb_whois *q, struct zt_wbuf *w)
 		return ZT_EINVALID;
 	for (size_t i = 0; i < q->count; i++)
 		zt_wbuf_u40(w, q->addresses[i]);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 zt_err zt_verb_ok_whois_decode(struct zt_verb_ok_whois *o, const uint8_t *p, size_t n)
@@ -315,7 +305,7 @@ zt_err zt_verb_ok_whois_encode(const struct zt_verb_ok_whois *o, struct zt_wbuf 
 	zt_verb_ok_header_encode(w, ZT_VERB_WHOIS, o->in_re_packet_id);
 	for (size_t i = 0; i < o->count; i++)
 		zt_identity_write(&o->identities[i], false, w);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- RENDEZVOUS */
@@ -356,7 +346,7 @@ zt_err zt_verb_rendezvous_encode(const struct zt_verb_rendezvous *r, struct zt_w
 	zt_wbuf_u16(w, r->addr.port);
 	zt_wbuf_u8(w, iplen);
 	zt_wbuf_put(w, r->addr.ip, iplen);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- ECHO and OK(ECHO) */
@@ -367,7 +357,7 @@ zt_err zt_verb_echo_decode(struct zt_verb_echo *e, const uint8_t *p, size_t n)
 	e->in_re_packet_id = 0;
 	e->len = n;
 	e->data = zt_buf_get(&b, n);
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_echo_encode(const struct zt_verb_echo *e, struct zt_wbuf *w)
@@ -375,7 +365,7 @@ zt_err zt_verb_echo_encode(const struct zt_verb_echo *e, struct zt_wbuf *w)
 	if (e->len && !e->data)
 		return ZT_EINVALID;
 	zt_wbuf_put(w, e->data, e->len);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 zt_err zt_verb_ok_echo_decode(struct zt_verb_echo *e, const uint8_t *p, size_t n)
@@ -386,7 +376,7 @@ zt_err zt_verb_ok_echo_decode(struct zt_verb_echo *e, const uint8_t *p, size_t n
 		return err;
 	e->len = zt_buf_left(&b);
 	e->data = zt_buf_get(&b, e->len);
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_ok_echo_encode(const struct zt_verb_echo *e, struct zt_wbuf *w)
@@ -395,5 +385,5 @@ zt_err zt_verb_ok_echo_encode(const struct zt_verb_echo *e, struct zt_wbuf *w)
 		return ZT_EINVALID;
 	zt_verb_ok_header_encode(w, ZT_VERB_ECHO, e->in_re_packet_id);
 	zt_wbuf_put(w, e->data, e->len);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }

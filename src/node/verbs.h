@@ -215,7 +215,7 @@ struct zt_verb_multicast_gather {
 	uint8_t mac[ZT_MAC_LEN];
 	uint32_t adi;
 	uint32_t limit;
-	const uint8_t *com; /* flags & 0x01: the rest of the payload (a COM, not parsed here); else NULL */
+	const uint8_t *com; /* flags & 0x01: the rest of the payload (a COM, not parsed here; must not be empty) */
 	size_t com_len;
 };
 zt_err zt_verb_multicast_gather_decode(struct zt_verb_multicast_gather *g, const uint8_t *p, size_t n);

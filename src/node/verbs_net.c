@@ -12,16 +12,6 @@
 #define PUSH_TYPE_IPV4 4
 #define PUSH_TYPE_IPV6 6
 
-static zt_err read_result(const struct zt_buf *b)
-{
-	return b->err ? ZT_ETRUNCATED : ZT_OK;
-}
-
-static zt_err write_result(const struct zt_wbuf *w)
-{
-	return w->err ? ZT_ENOSPACE : ZT_OK;
-}
-
 static void read_group(struct zt_buf *b, uint64_t *nwid, uint8_t mac[static ZT_MAC_LEN], uint32_t *adi)
 {
 	*nwid = zt_buf_u64(b);
@@ -50,7 +40,7 @@ zt_err zt_verb_multicast_like_decode(struct zt_verb_multicast_like *l, const uin
 		struct zt_multicast_group *g = &l->groups[i];
 		read_group(&b, &g->nwid, g->mac, &g->adi);
 	}
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_multicast_like_encode(const struct zt_verb_multicast_like *l, struct zt_wbuf *w)
@@ -59,7 +49,7 @@ zt_err zt_verb_multicast_like_encode(const struct zt_verb_multicast_like *l, str
 		return ZT_EINVALID;
 	for (size_t i = 0; i < l->count; i++)
 		write_group(w, l->groups[i].nwid, l->groups[i].mac, l->groups[i].adi);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- MULTICAST_GATHER and its OK */
@@ -78,9 +68,11 @@ zt_err zt_verb_multicast_gather_decode(struct zt_verb_multicast_gather *g, const
 	/* The COM describes its own length, but we leave its parsing to the credential code. */
 	if (g->flags & ZT_VERB_GATHER_FLAG_COM) {
 		g->com_len = zt_buf_left(&b);
+		if (!g->com_len)
+			return ZT_ETRUNCATED; /* 1.x fails to read the announced COM and drops the packet */
 		g->com = zt_buf_get(&b, g->com_len);
 	}
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_multicast_gather_encode(const struct zt_verb_multicast_gather *g, struct zt_wbuf *w)
@@ -95,7 +87,7 @@ zt_err zt_verb_multicast_gather_encode(const struct zt_verb_multicast_gather *g,
 	zt_wbuf_u32(w, g->limit);
 	if (with_com)
 		zt_wbuf_put(w, g->com, g->com_len);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 zt_err zt_verb_ok_multicast_gather_decode(struct zt_verb_ok_multicast_gather *o, const uint8_t *p, size_t n)
@@ -121,7 +113,7 @@ zt_err zt_verb_ok_multicast_gather_decode(struct zt_verb_ok_multicast_gather *o,
 	}
 	for (size_t i = 0; i < o->count; i++)
 		o->addresses[i] = zt_buf_u40(&b);
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_ok_multicast_gather_encode(const struct zt_verb_ok_multicast_gather *o, struct zt_wbuf *w)
@@ -134,7 +126,7 @@ zt_err zt_verb_ok_multicast_gather_encode(const struct zt_verb_ok_multicast_gath
 	zt_wbuf_u16(w, (uint16_t)o->count);
 	for (size_t i = 0; i < o->count; i++)
 		zt_wbuf_u40(w, o->addresses[i]);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- PUSH_DIRECT_PATHS */
@@ -151,7 +143,7 @@ static zt_err push_read_record(struct zt_buf *b, struct zt_verb_push_path *path,
 		return ZT_ETRUNCATED;
 	if (type != PUSH_TYPE_IPV4 && type != PUSH_TYPE_IPV6) {
 		zt_buf_skip(b, len); /* 1.x skips unknown address types by their length */
-		return read_result(b);
+		return zt_buf_result(b);
 	}
 	size_t iplen = type == PUSH_TYPE_IPV4 ? PUSH_IPV4_ADDR_LEN - 2 : PUSH_IPV6_ADDR_LEN - 2;
 	if (len != iplen + 2)
@@ -208,7 +200,7 @@ zt_err zt_verb_push_direct_paths_encode(const struct zt_verb_push_direct_paths *
 		zt_wbuf_put(w, path->addr.ip, v4 ? PUSH_IPV4_ADDR_LEN - 2 : PUSH_IPV6_ADDR_LEN - 2);
 		zt_wbuf_u16(w, path->addr.port);
 	}
-	return write_result(w);
+	return zt_wbuf_result(w);
 }
 
 /* ---------------------------------------------------------------- NETWORK_CONFIG_REQUEST */
@@ -226,7 +218,7 @@ zt_err zt_verb_network_config_request_decode(struct zt_verb_network_config_reque
 		r->revision = zt_buf_u64(&b);
 	if (zt_buf_left(&b) >= sizeof(uint64_t))
 		r->timestamp = zt_buf_u64(&b);
-	return read_result(&b);
+	return zt_buf_result(&b);
 }
 
 zt_err zt_verb_network_config_request_encode(const struct zt_verb_network_config_request *r,
@@ -239,5 +231,5 @@ zt_err zt_verb_network_config_request_encode(const struct zt_verb_network_config
 	zt_wbuf_put(w, r->metadata, r->metadata_len);
 	zt_wbuf_u64(w, r->revision);
 	zt_wbuf_u64(w, r->timestamp);
-	return write_result(w);
+	return zt_wbuf_result(w);
 }

@@ -7,41 +7,24 @@
 
 #include "node/hex.h"
 #include "node/packet.h"
+#include "lab.h"
 #include "vec.h"
 
-static const char *const captures[] = {
-	"lab/01-hello-a-to-root.txt",
-	"lab/02-ok-hello-root-to-a.txt",
-	"lab/03-hello-root-to-a-and-ok-a.txt",
-	"lab/04-hello-handshake-b-root-ratelimited-first-hello.txt",
-	"lab/05-whois-a-to-root-and-ok.txt",
-	"lab/06-relayed-netconf-request-a-root-b.txt",
-	"lab/07-rendezvous-root-to-b-and-a.txt",
-	"lab/08-direct-a-b-junk-hello-ok.txt",
-	"lab/09-error-netconf-notfound-relayed.txt",
-};
-#define NCAPTURES (sizeof captures / sizeof captures[0])
 
-static struct vec_file keys;
 
 static void setup(void)
 {
 	ck_assert_int_eq(zt_crypto_init(), ZT_OK);
-	vec_load(&keys, "lab/keys.txt");
 }
 
 static void teardown(void)
 {
-	vec_free(&keys);
 }
 
 static void peer_key_for(struct zt_peer_key *pk, const char *pair)
 {
 	uint8_t key[48];
-	const char *s = vec_getf(&keys, "%s.key", pair);
-	ck_assert_msg(s != NULL, "no key for pair %s", pair);
-	ck_assert_uint_eq(vec_hex(s, key, sizeof key), 48);
-	ck_assert_int_eq(zt_peer_key_init(pk, key), ZT_OK);
+	ck_assert_int_eq(zt_peer_key_init(pk, lab_pair_key(pair, key)), ZT_OK);
 }
 
 static const char *need(const struct vec_file *f, int b, const char *name)
@@ -153,14 +136,14 @@ START_TEST(lab_packets)
 	static struct lab_packet p;
 	char where[128];
 	unsigned packets = 0, junk = 0, hellos = 0, compressed = 0, per_cipher[4] = { 0 };
-	for (size_t c = 0; c < NCAPTURES; c++) {
+	for (size_t c = 0; c < lab_ncaptures; c++) {
 		struct vec_file f;
-		vec_load(&f, captures[c]);
+		vec_load(&f, lab_captures[c]);
 		for (int b = 0; b < f.nblocks; b++) {
 			const char *kind = vec_block_get(&f, b, "kind");
 			if (!kind)
 				continue;
-			snprintf(where, sizeof where, "%s packet %s", captures[c], need(&f, b, "packet"));
+			snprintf(where, sizeof where, "%s packet %s", lab_captures[c], need(&f, b, "packet"));
 			p.where = where;
 			p.len = vec_hex(need(&f, b, "wire"), p.wire, sizeof p.wire);
 			ck_assert_uint_eq(p.len, (size_t)atoi(need(&f, b, "udp_len")));
@@ -236,6 +219,8 @@ END_TEST
 START_TEST(lab_keys)
 {
 	static const char *const pairs[] = { "root-a", "root-b", "a-b" };
+	struct vec_file keys;
+	vec_load(&keys, "lab/keys.txt");
 	for (size_t i = 0; i < 3; i++) {
 		uint8_t k0[48], k1[48], in[16] = { 0x5a, 0x54 }, a[16], b[16];
 		struct zt_peer_key pk;
@@ -255,6 +240,7 @@ START_TEST(lab_keys)
 		zt_aes_free(&ref);
 		zt_peer_key_free(&pk);
 	}
+	vec_free(&keys);
 }
 END_TEST
 
