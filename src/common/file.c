@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@ zt_err zt_file_read(const char *path, size_t max, char **out, size_t *len)
 	struct stat st;
 	zt_err e = ZT_OK;
 	char *buf = NULL;
-	size_t n = 0;
+	size_t n = 0, cap;
 	*out = NULL;
 	if (fd < 0)
 		return -errno;
@@ -29,14 +30,33 @@ zt_err zt_file_read(const char *path, size_t max, char **out, size_t *len)
 		e = -EISDIR;
 		goto out;
 	}
-	buf = malloc(max + 1);
+	/* Start from the size the file claims (bounded); grow if it was still being written. */
+	cap = (st.st_size > 0 && (uint64_t)st.st_size < max ? (size_t)st.st_size : (max < 4096 ? max : 4096)) + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		e = -ENOMEM;
 		goto out;
 	}
-	/* Read up to max + 1 bytes: getting the extra byte means the file is over the bound. */
 	for (;;) {
-		ssize_t r = read(fd, buf + n, max + 1 - n);
+		if (n + 1 == cap) {
+			if (n > max) {
+				e = ZT_ETOOBIG;
+				goto out;
+			}
+			size_t ncap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			char *nb = malloc(ncap);
+			if (!nb) {
+				e = -ENOMEM;
+				goto out;
+			}
+			/* Copy rather than realloc so a secret never lingers in freed memory. */
+			memcpy(nb, buf, n);
+			zt_wipe(buf, cap);
+			free(buf);
+			buf = nb;
+			cap = ncap;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -57,8 +77,10 @@ zt_err zt_file_read(const char *path, size_t max, char **out, size_t *len)
 		*len = n;
 	buf = NULL;
 out:
-	if (buf)
-		zt_file_free(buf, n);
+	if (buf) {
+		zt_wipe(buf, cap);
+		free(buf);
+	}
 	close(fd);
 	return e;
 }
@@ -90,14 +112,17 @@ static zt_err write_all(int fd, const void *data, size_t len)
 zt_err zt_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
 		return -ENAMETOOLONG;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* An unpredictable name created O_EXCL: nobody can plant a symlink where a secret goes. */
+	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	zt_err e = write_all(fd, data, len);
-	if (!e && fchmod(fd, mode) != 0)
+	zt_err e = ZT_OK;
+	if (fchmod(fd, mode) != 0)
 		e = -errno;
+	if (!e)
+		e = write_all(fd, data, len);
 	if (!e && fsync(fd) != 0)
 		e = -errno;
 	if (close(fd) != 0 && !e)

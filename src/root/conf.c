@@ -211,6 +211,13 @@ zt_err root_config_parse(struct root_config *c, const char *json, const char *na
 		if (e)
 			goto out;
 	}
+	/* Every port is opened on every bind address (both wildcards when there is none). */
+	int per_port = c->nbinds ? c->nbinds : 2;
+	if (c->nports * per_port > ROOT_MAX_ENDPOINTS) {
+		snprintf(err, errlen, "%s: \"port\" x \"bind\": %d ports on %d addresses make %d sockets, more than %d",
+			 name, c->nports, per_port, c->nports * per_port, ROOT_MAX_ENDPOINTS);
+		e = ZT_ECONFIG;
+	}
 out:
 	json_decref(root);
 	return e;

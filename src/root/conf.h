@@ -11,6 +11,7 @@
 
 #define ROOT_MAX_PORTS 8
 #define ROOT_MAX_BINDS 16
+#define ROOT_MAX_ENDPOINTS 32 /* ports x bind addresses (= ROOT_IO_MAX_ENDPOINTS) */
 #define ROOT_DEFAULT_HTTP "127.0.0.1:9993"
 
 /* The root's settings: built-in defaults, overridden by root.json (docs/running-a-root.md). */

@@ -173,6 +173,31 @@ static int open_socket(const struct root_endpoint *ep)
 	return fd;
 }
 
+zt_err root_io_probe(const struct root_endpoint *eps, int neps)
+{
+	for (int i = 0; i < neps; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = zt_inetaddr_to_sockaddr(&eps[i].addr, &ss);
+		int one = 1;
+		int fd = socket(eps[i].addr.family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (eps[i].addr.family == 6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+		if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+			int e = errno;
+			char a[ZT_INETADDR_STRING_MAX];
+			close(fd);
+			errno = e;
+			log_warn("cannot use udp %s%s", zt_inetaddr_format(&eps[i].addr, a, sizeof a),
+				 e == EADDRINUSE ? " (another process is using it)" : "");
+			return -e;
+		}
+		close(fd);
+	}
+	return ZT_OK;
+}
+
 zt_err root_io_open(struct root_io *io, const struct root_endpoint *eps, int neps, bool batched)
 {
 	memset(io, 0, sizeof *io);

@@ -72,6 +72,13 @@ zt_err root_io_open(struct root_io *io, const struct root_endpoint *eps, int nep
 void root_io_close(struct root_io *io);
 
 /*
+ * Checks that no other process holds an endpoint: binds each one briefly without SO_REUSEPORT
+ * (with it, a second daemon on the same port would silently share the traffic). Returns ZT_OK or
+ * -EADDRINUSE / -errno, with a log line naming the endpoint.
+ */
+zt_err root_io_probe(const struct root_endpoint *eps, int neps);
+
+/*
  * Waits up to timeout_ms for datagrams on any socket and receives up to ROOT_IO_BATCH of them
  * into io->rx. Returns the count (0 on timeout) or a negative zt_err.
  */

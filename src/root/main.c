@@ -33,6 +33,7 @@
 #define IDENTITY_FILE_MAX 1024
 #define PLANET_FILE_MAX (64 * 1024)
 #define HOUSEKEEPING_MS 30000
+#define ONLINE_RECOUNT_MS 10000
 
 static void usage(FILE *f)
 {
@@ -40,11 +41,13 @@ static void usage(FILE *f)
 		"usage: zerotier-root [--home DIR] [--config FILE] [--log-level LEVEL] [--no-batch]\n"
 		"       zerotier-root --help | --version\n"
 		"\n"
-		"  --home DIR        state directory (default /var/lib/zerotier-root as root,\n"
+		"  -H, --home DIR    state directory (default /var/lib/zerotier-root as root,\n"
 		"                    ~/.local/state/zerotier-root otherwise): identity, root.json, planet, peers\n"
-		"  --config FILE     settings file (default DIR/root.json if present; see docs/running-a-root.md)\n"
-		"  --log-level L     error, warn, info (default) or debug\n"
+		"  -c, --config FILE settings file (default DIR/root.json if present; see docs/running-a-root.md)\n"
+		"  -l, --log-level L error, warn, info (default) or debug (overrides root.json, also after SIGHUP)\n"
 		"  --no-batch        use one system call per datagram instead of recvmmsg/sendmmsg\n"
+		"\n"
+		"  -h, --help, -v, --version\n"
 		"\n"
 		"Signals: SIGHUP reloads the config and the planet; SIGTERM flushes the peer cache and exits.\n");
 }
@@ -161,9 +164,26 @@ static zt_err load_planet(struct root *r)
 		log_error("planet %s: not a planet file: %s", path, zt_strerror(e));
 		goto out;
 	}
-	if (!zt_world_verify(w, w->updates_must_be_signed_by))
-		log_warnx("planet %s: signature does not verify under its own key; nodes holding a signed "
-			  "copy will not accept it as an update", path);
+	pthread_rwlock_rdlock(&r->planet.lock);
+	struct zt_world *prev = NULL;
+	if (r->planet.bytes && (prev = calloc(1, sizeof *prev)) &&
+	    zt_world_parse(prev, r->planet.bytes, r->planet.len, &used) != ZT_OK) {
+		free(prev);
+		prev = NULL;
+	}
+	pthread_rwlock_unlock(&r->planet.lock);
+	if (prev && !(prev->id == w->id && prev->timestamp == w->timestamp)) {
+		/* A reload: nodes holding the previous planet take this one only under the update rule. */
+		zt_err ue = zt_world_check_update(prev, w);
+		if (ue)
+			log_warnx("planet %s: nodes holding the previous planet (timestamp %llu) will not accept this "
+				  "one: %s (it must have the same id, a newer timestamp, and be signed with the "
+				  "previous planet's key)", path, (unsigned long long)prev->timestamp, zt_strerror(ue));
+	} else if (!prev && !zt_world_verify(w, w->updates_must_be_signed_by)) {
+		log_info("planet %s is not signed with the key it names for updates (normal after a key "
+			 "rotation; nodes check it against the key of the planet they hold)", path);
+	}
+	free(prev);
 	if (!zt_world_find_root(w, r->id.address))
 		log_warnx("planet %s does not list this root (%010llx): nodes using it will not treat us as a root",
 			  path, (unsigned long long)r->id.address);
@@ -333,19 +353,34 @@ static void free_workers(struct root *r)
 	r->nworkers = 0;
 }
 
+static void apply_log_level(struct root *r)
+{
+	zt_log_set_level((enum zt_log_level)(r->cli_log_level >= 0 ? r->cli_log_level : r->cfg.log_level));
+}
+
 static void reload(struct root *r)
 {
 	struct root_config c;
-	log_info("SIGHUP: reloading %s and the planet", r->config_path[0] ? r->config_path : "(no config)");
+	log_info("SIGHUP: reloading %s and the planet", r->config_path);
 	if (load_config(r, &c) == ZT_OK) {
-		/* Sockets and threads stay as started; these take effect at once. */
-		r->cfg.relay_max_hops = c.relay_max_hops;
+		/* Applied at once; sockets, threads, tables and limiter rates stay as started. */
+		atomic_store(&r->relay_max_hops, c.relay_max_hops);
 		r->cfg.log_level = c.log_level;
 		memcpy(r->cfg.planet_file, c.planet_file, sizeof c.planet_file);
-		zt_log_set_level((enum zt_log_level)c.log_level);
-		if (c.nports != r->cfg.nports || memcmp(c.ports, r->cfg.ports, sizeof c.ports) || c.threads != r->cfg.threads ||
-		    strcmp(c.http, r->cfg.http))
-			log_warnx("port, bind, threads and http changes take effect at the next restart");
+		apply_log_level(r);
+		bool restart = c.nports != r->cfg.nports || memcmp(c.ports, r->cfg.ports, sizeof c.ports) ||
+			       c.nbinds != r->cfg.nbinds || memcmp(c.binds, r->cfg.binds, sizeof c.binds) ||
+			       c.threads != r->cfg.threads || strcmp(c.http, r->cfg.http) ||
+			       c.flush_interval_ms != r->cfg.flush_interval_ms ||
+			       c.cache_max_peers != r->cfg.cache_max_peers || c.peer_expiry_ms != r->cfg.peer_expiry_ms ||
+			       c.lmdb_map_size != r->cfg.lmdb_map_size ||
+			       c.hello_validations_per_prefix != r->cfg.hello_validations_per_prefix ||
+			       c.replies_per_peer != r->cfg.replies_per_peer ||
+			       c.whois_max_addresses != r->cfg.whois_max_addresses;
+		if (restart)
+			log_warnx("applied relayMaxHops, logLevel and planetFile; the other changed settings (port, "
+				  "bind, threads, http, flushIntervalMs, cacheMaxPeers, peerExpirySeconds, "
+				  "lmdbMapSizeMiB, rateLimits) take effect at the next restart");
 	} else {
 		log_warnx("config not reloaded: keeping the previous settings");
 	}
@@ -430,7 +465,9 @@ int main(int argc, char **argv)
 	}
 	if (load_config(r, &r->cfg) != ZT_OK)
 		return 2;
-	zt_log_set_level((enum zt_log_level)(log_level >= 0 ? log_level : r->cfg.log_level));
+	r->cli_log_level = log_level;
+	apply_log_level(r);
+	atomic_store(&r->relay_max_hops, r->cfg.relay_max_hops);
 	if ((e = zt_mkdir_p(r->home, 0700))) {
 		log_error("cannot create home directory %s: %s", r->home, zt_strerror(e));
 		return 1;
@@ -452,6 +489,8 @@ int main(int argc, char **argv)
 	if (load_planet(r) != ZT_OK)
 		goto out;
 	make_endpoints(r);
+	if (root_io_probe(r->endpoints, r->nendpoints) != ZT_OK)
+		goto out;
 
 	if ((e = root_cache_init(&r->cache, r->cfg.cache_max_peers))) {
 		log_error("peer cache: %s", zt_strerror(e));
@@ -490,7 +529,7 @@ int main(int argc, char **argv)
 	print_banner(r);
 
 	/* The main thread: signals and housekeeping. */
-	int64_t last_sweep = root_now();
+	int64_t last_sweep = root_now(), last_count = 0;
 	for (;;) {
 		struct timespec ts = { 1, 0 };
 		int sig = sigtimedwait(&sigs, NULL, &ts);
@@ -503,7 +542,12 @@ int main(int argc, char **argv)
 			reload(r);
 		struct root_totals t;
 		root_totals(r, &t);
-		root_history_sample(&r->history, &t, root_peers_online(r, now), now);
+		if (now - last_count >= ONLINE_RECOUNT_MS) {
+			/* A walk of the whole cache: every few seconds is plenty for a gauge. */
+			atomic_store(&r->online, root_peers_online(r, now));
+			last_count = now;
+		}
+		root_history_sample(&r->history, &t, atomic_load(&r->online), now);
 		if (now - last_sweep >= HOUSEKEEPING_MS) {
 			uint64_t gone = root_cache_sweep(&r->cache, now - r->cfg.peer_expiry_ms);
 			uint64_t unliked = root_mcast_expire(&r->proto->mcast, now - ZT_MULTICAST_LIKE_EXPIRE);

@@ -261,7 +261,7 @@ static void relay(struct root_worker *w, uint8_t *d, size_t len, enum zt_datagra
 	unsigned hops = kind == ZT_DATAGRAM_FRAGMENT ? zt_fragment_hops(d) : zt_packet_hops(d);
 	struct root_peer p;
 	enum root_drop_reason why;
-	if ((int)hops >= r->cfg.relay_max_hops) {
+	if ((int)hops >= atomic_load_explicit(&r->relay_max_hops, memory_order_relaxed)) {
 		why = ROOT_DROP_HOPS;
 		goto dropped;
 	}

@@ -78,6 +78,11 @@ struct root {
 	struct root_proto *proto;
 	struct root_validator *validator;
 
+	/* Settings that SIGHUP changes while workers run. */
+	_Atomic int relay_max_hops;
+	int cli_log_level;           /* --log-level, overrides root.json; -1 if not given */
+	_Atomic uint64_t online;     /* peers online, recounted by housekeeping every few seconds */
+
 	atomic_bool stop;
 	atomic_bool reload;
 };

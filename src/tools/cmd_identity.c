@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "node/crypto.h"
 #include "node/hex.h"
 #include "node/identity.h"
@@ -68,11 +69,11 @@ int tool_identity_load(struct tool_ctx *ctx, const char *what, const char *arg, 
 {
 	char q[TOOL_QUOTE_MAX], msg[64];
 	char *buf = NULL, *s;
-	size_t len;
+	size_t size = 0, len;
 	zt_err err;
 	int rc = TOOL_CONTINUE;
 
-	if (!tool_file_exists(arg)) {
+	if (!zt_file_exists(arg)) {
 		err = zt_identity_from_string(id, arg);
 		if (err) {
 			tool_err(ctx, "cannot parse %s '%s' (no such file, so read as an identity string): %s", what,
@@ -81,12 +82,13 @@ int tool_identity_load(struct tool_ctx *ctx, const char *what, const char *arg, 
 		}
 		return TOOL_CONTINUE;
 	}
-	err = tool_read_file(arg, IDENTITY_FILE_MAX, &buf, &len);
+	err = zt_file_read(arg, IDENTITY_FILE_MAX, &buf, &size);
 	if (err) {
 		tool_err(ctx, "cannot read %s file '%s': %s", what, tool_quote(q, arg),
 			 tool_read_strerror(err, IDENTITY_FILE_MAX, msg, sizeof msg));
 		return TOOL_EXIT_FAIL;
 	}
+	len = size;
 	s = tool_trim(buf, &len);
 	err = zt_identity_from_string(id, s);
 	if (err) {
@@ -95,7 +97,7 @@ int tool_identity_load(struct tool_ctx *ctx, const char *what, const char *arg, 
 			 identity_parse_hint(err, s));
 		rc = TOOL_EXIT_FAIL;
 	}
-	tool_free_wiped(buf, len);
+	zt_file_free(buf, size); /* the whole file: trimming may have moved the start */
 	return rc;
 }
 
@@ -221,7 +223,7 @@ out:
 static int read_message(struct tool_ctx *ctx, const char *path, char **buf, size_t *len)
 {
 	char q[TOOL_QUOTE_MAX], msg[64];
-	zt_err err = tool_read_file(path, SIGNED_FILE_MAX, buf, len);
+	zt_err err = zt_file_read(path, SIGNED_FILE_MAX, buf, len);
 
 	if (err) {
 		tool_err(ctx, "cannot read file '%s': %s", tool_quote(q, path),
@@ -267,7 +269,7 @@ static int identity_sign(int argc, char **argv, struct tool_ctx *ctx)
 		rc = TOOL_EXIT_OK;
 	}
 out:
-	free(msg);
+	zt_file_free(msg, len);
 	zt_identity_wipe(&id);
 	return rc;
 }
@@ -277,11 +279,11 @@ static int signature_load(struct tool_ctx *ctx, const char *arg, uint8_t sig[sta
 {
 	char q[TOOL_QUOTE_MAX], msg[64];
 	char *buf = NULL, *s;
-	size_t len;
+	size_t size = 0, len;
 	zt_err err;
 	int rc = TOOL_CONTINUE;
 
-	if (!tool_file_exists(arg)) {
+	if (!zt_file_exists(arg)) {
 		len = strlen(arg);
 		if (len != SIGNATURE_HEX_LEN || !zt_hex_decode(sig, ZT_C25519_SIGNATURE_LEN, arg)) {
 			tool_err(ctx, "cannot parse signature '%s' (no such file, so read as hex): expected %d hex digits",
@@ -290,19 +292,20 @@ static int signature_load(struct tool_ctx *ctx, const char *arg, uint8_t sig[sta
 		}
 		return TOOL_CONTINUE;
 	}
-	err = tool_read_file(arg, SIGNATURE_FILE_MAX, &buf, &len);
+	err = zt_file_read(arg, SIGNATURE_FILE_MAX, &buf, &size);
 	if (err) {
 		tool_err(ctx, "cannot read signature file '%s': %s", tool_quote(q, arg),
 			 tool_read_strerror(err, SIGNATURE_FILE_MAX, msg, sizeof msg));
 		return TOOL_EXIT_FAIL;
 	}
+	len = size;
 	s = tool_trim(buf, &len);
 	if (len != SIGNATURE_HEX_LEN || !zt_hex_decode(sig, ZT_C25519_SIGNATURE_LEN, s)) {
 		tool_err(ctx, "cannot parse signature in file '%s': expected %d hex digits", tool_quote(q, arg),
 			 SIGNATURE_HEX_LEN);
 		rc = TOOL_EXIT_FAIL;
 	}
-	free(buf);
+	zt_file_free(buf, size);
 	return rc;
 }
 
@@ -329,7 +332,7 @@ static int identity_verify(int argc, char **argv, struct tool_ctx *ctx)
 	ok = zt_identity_verify(&id, msg, len, sig, sizeof sig);
 	rc = print_verdict(ctx, id.address, ok, "signature valid", "signature invalid");
 out:
-	free(msg);
+	zt_file_free(msg, len);
 	zt_identity_wipe(&id);
 	return rc;
 }

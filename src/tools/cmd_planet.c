@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
 #include "node/crypto.h"
 #include "node/hex.h"
 #include "node/identity.h"
@@ -73,11 +74,11 @@ static int key_load(struct tool_ctx *ctx, const char *what, const char *arg, boo
 	char q[TOOL_QUOTE_MAX], msg[64];
 	const char *why;
 	char *buf = NULL, *s;
-	size_t len = 0;
+	size_t size = 0, len;
 	zt_err err;
 	int rc = TOOL_CONTINUE;
 
-	if (public_ok && !tool_file_exists(arg)) {
+	if (public_ok && !zt_file_exists(arg)) {
 		if (!key_parse(k, arg, true, &why)) {
 			tool_err(ctx, "cannot parse %s '%s' (no such file, so read as hex): %s", what, tool_quote(q, arg),
 				 why);
@@ -85,18 +86,19 @@ static int key_load(struct tool_ctx *ctx, const char *what, const char *arg, boo
 		}
 		return TOOL_CONTINUE;
 	}
-	err = tool_read_file(arg, KEY_FILE_MAX, &buf, &len);
+	err = zt_file_read(arg, KEY_FILE_MAX, &buf, &size);
 	if (err) {
 		tool_err(ctx, "cannot read %s file '%s': %s", what, tool_quote(q, arg),
 			 tool_read_strerror(err, KEY_FILE_MAX, msg, sizeof msg));
 		return TOOL_EXIT_FAIL;
 	}
+	len = size;
 	s = tool_trim(buf, &len);
 	if (!key_parse(k, s, public_ok, &why)) {
 		tool_err(ctx, "cannot parse %s file '%s': %s", what, tool_quote(q, arg), why);
 		rc = TOOL_EXIT_FAIL;
 	}
-	tool_free_wiped(buf, len);
+	zt_file_free(buf, size); /* the whole file: trimming may have moved the start */
 	return rc;
 }
 
@@ -119,8 +121,8 @@ static int planet_keygen(int argc, char **argv, struct tool_ctx *ctx)
 	line[KEY_LINE_LEN] = '\n';
 	line[KEY_LINE_LEN + 1] = '\0';
 	/* Without --force, O_EXCL: overwriting a signing key would lose control of the planet for good. */
-	err = force ? tool_write_atomic(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE)
-		    : tool_write_new(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE);
+	err = force ? zt_file_write_atomic(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE)
+		    : zt_file_write_new(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE);
 	zt_wipe(line, sizeof line);
 	zt_wipe(k.priv, sizeof k.priv);
 	if (err == -EEXIST) {
@@ -274,7 +276,7 @@ static int world_load(struct tool_ctx *ctx, const char *path, struct zt_world *w
 	uint8_t *bin = NULL;
 	size_t len = 0, n = 0, used = 0;
 	int rc = TOOL_EXIT_FAIL;
-	zt_err err = tool_read_file(path, PLANET_FILE_MAX, &buf, &len);
+	zt_err err = zt_file_read(path, PLANET_FILE_MAX, &buf, &len);
 
 	if (err) {
 		tool_err(ctx, "cannot read planet file '%s': %s", tool_quote(q, path),
@@ -299,7 +301,7 @@ static int world_load(struct tool_ctx *ctx, const char *path, struct zt_world *w
 	rc = TOOL_CONTINUE;
 out:
 	free(bin);
-	free(buf);
+	zt_file_free(buf, len);
 	return rc;
 }
 
@@ -501,7 +503,7 @@ static int planet_new(int argc, char **argv, struct tool_ctx *ctx)
 		rc = TOOL_EXIT_FAIL;
 		goto out;
 	}
-	err = tool_write_atomic(out, w->raw, w->raw_len, PLANET_FILE_MODE);
+	err = zt_file_write_atomic(out, w->raw, w->raw_len, PLANET_FILE_MODE);
 	if (err) {
 		tool_err(ctx, "cannot write '%s': %s", tool_quote(q, out), zt_strerror(err));
 		rc = TOOL_EXIT_FAIL;

@@ -12,7 +12,7 @@
  */
 
 #define TOOL_NAME "zerotier"
-#define TOOL_DEFAULT_HOME "/var/lib/zerotier-one"
+#define TOOL_DEFAULT_HOME "/var/lib/zerotier"
 
 /* Exit codes (documented in zerotier(1)). */
 #define TOOL_EXIT_OK 0

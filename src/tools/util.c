@@ -1,130 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "node/crypto.h"
 #include "node/hex.h"
 #include "util.h"
 
-#define READ_CHUNK 4096
 #define JSON_SAFE_INTEGER_MAX ((1ULL << 53) - 1)
-
-bool tool_file_exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-/* Moves the buffer to a bigger one, wiping the old copy: the content may be a secret key. */
-static char *grow_wiped(char *old, size_t used, size_t oldcap, size_t newcap)
-{
-	char *p = malloc(newcap);
-
-	if (p && used)
-		memcpy(p, old, used);
-	if (old) {
-		zt_wipe(old, oldcap);
-		free(old);
-	}
-	return p;
-}
-
-zt_err tool_read_file(const char *path, size_t max, char **out, size_t *len)
-{
-	struct stat st;
-	char *p = NULL;
-	size_t cap = 0, used = 0;
-	zt_err err = ZT_OK;
-	int fd;
-
-	*out = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
-		goto out;
-	}
-	/* A regular file's size is a hint only (it may change while we read); pipes report 0. */
-	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
-		err = ZT_ETOOBIG;
-		goto out;
-	}
-	for (;;) {
-		if (used == cap) {
-			size_t want = cap ? cap * 2 : READ_CHUNK;
-
-			if (S_ISREG(st.st_mode) && !cap && (size_t)st.st_size + 1 > want)
-				want = (size_t)st.st_size + 1;
-			if (want > max + 1)
-				want = max + 1; /* one byte beyond max tells "too big" from "exactly max" */
-			if (want <= cap) {
-				err = ZT_ETOOBIG;
-				goto out;
-			}
-			p = grow_wiped(p, used, cap, want);
-			if (!p) {
-				err = -ENOMEM;
-				goto out;
-			}
-			cap = want;
-		}
-		ssize_t r = read(fd, p + used, cap - used);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		used += (size_t)r;
-		if (used > max) {
-			err = ZT_ETOOBIG;
-			goto out;
-		}
-	}
-	if (used == cap) {
-		p = grow_wiped(p, used, cap, used + 1);
-		if (!p) {
-			err = -ENOMEM;
-			goto out;
-		}
-		cap = used + 1;
-	}
-	p[used] = '\0';
-	*out = p;
-	*len = used;
-	p = NULL;
-out:
-	if (p) {
-		zt_wipe(p, cap);
-		free(p);
-	}
-	close(fd);
-	return err;
-}
-
-void tool_free_wiped(char *p, size_t len)
-{
-	if (!p)
-		return;
-	zt_wipe(p, len + 1);
-	free(p);
-}
 
 char *tool_trim(char *s, size_t *len)
 {
@@ -178,75 +63,6 @@ bool tool_parse_u64(uint64_t *out, const char *s)
 	}
 	*out = v;
 	return true;
-}
-
-static zt_err write_all(int fd, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return ZT_OK;
-}
-
-zt_err tool_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
-{
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-	zt_err err = ZT_OK;
-	int fd = -1;
-
-	if (!tmp)
-		return -ENOMEM;
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-	/* mkstemp creates the file 0600, so nobody reads it before fchmod gives it its final mode. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = write_all(fd, data, len);
-	if (!err && fchmod(fd, mode) < 0)
-		err = -errno;
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	fd = -1;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	free(tmp);
-	return err;
-}
-
-zt_err tool_write_new(const char *path, const void *data, size_t len, mode_t mode)
-{
-	zt_err err;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		return -errno;
-	err = write_all(fd, data, len);
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (err)
-		unlink(path); /* we created it, so a half-written file is ours to remove */
-	return err;
 }
 
 const char *tool_quote(char buf[static TOOL_QUOTE_MAX], const char *s)

@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -17,24 +16,10 @@
 /* Buffer size for tool_format_time(): "2022-02-11T15:12:04.813Z" and a NUL, with margin. */
 #define TOOL_TIME_MAX 40
 
-/* True if something exists at `path` (an argument that may be a file or a literal is a file then). */
-bool tool_file_exists(const char *path);
-
-/*
- * Reads the whole file at `path` into a new buffer with a NUL appended (not counted in *len).
- * Fails with ZT_ETOOBIG if the file holds more than `max` bytes, else -errno. The caller frees the
- * buffer with tool_free_wiped(), which also wipes it, so the function may be used for secrets:
- * no intermediate copy is left behind unwiped.
- */
-zt_err tool_read_file(const char *path, size_t max, char **out, size_t *len);
-
-/* Wipes `len` bytes at p (plus the NUL tool_read_file added) and frees p. NULL is fine. */
-void tool_free_wiped(char *p, size_t len);
-
 /* Removes leading and trailing whitespace in place; returns the new start, *len updated. */
 char *tool_trim(char *s, size_t *len);
 
-/* Error message for a tool_read_file() failure ("file is larger than 4096 bytes" or strerror). */
+/* Error message for a zt_file_read() failure ("file is larger than 4096 bytes" or strerror). */
 const char *tool_read_strerror(zt_err err, size_t max, char *buf, size_t cap);
 
 /*
@@ -42,15 +27,6 @@ const char *tool_read_strerror(zt_err err, size_t max, char *buf, size_t cap);
  * whitespace, no empty string, no overflow. Returns false on anything else.
  */
 bool tool_parse_u64(uint64_t *out, const char *s);
-
-/*
- * Writes data to `path` through a temporary file in the same directory and rename(), so a reader
- * sees either the old or the new file; the file gets exactly `mode`. Returns ZT_OK or -errno.
- */
-zt_err tool_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
-
-/* Creates `path` with O_EXCL and `mode` and writes data; -EEXIST if it exists. ZT_OK or -errno. */
-zt_err tool_write_new(const char *path, const void *data, size_t len, mode_t mode);
 
 /*
  * Copies `s` into buf for quoting in an error message: control characters become '?', and input

@@ -61,6 +61,8 @@ static const struct {
 	{ "[1,2]", "top level must be a JSON object" },
 	{ "{\"port\":9993,}", "line 1" },
 	{ "{\"port\":9993,\"port\":9994}", "root.json" },
+	{ "{\"port\":[1,2,3,4,5,6,7,8],\"bind\":[\"10.0.0.1\",\"10.0.0.2\",\"10.0.0.3\",\"10.0.0.4\",\"10.0.0.5\"]}",
+	  "\"port\" x \"bind\": 8 ports on 5 addresses make 40 sockets, more than 32" },
 };
 
 START_TEST(bad_configs_name_the_key)
