@@ -261,6 +261,53 @@ out:
 	return e;
 }
 
+zt_err root_cache_put_if_absent(struct root_cache *c, const struct root_peer *in, struct root_peer *out)
+{
+	uint64_t h;
+	struct root_cache_shard *s = shard_of(c, in->address, &h);
+	zt_err e = ZT_OK;
+	bool queue = false;
+	if (!in->address)
+		return ZT_EINVALID;
+	pthread_rwlock_wrlock(&s->lock);
+	uint32_t *slot = probe(s, in->address, h);
+	if (*slot) {
+		*out = *entry(s, *slot);
+		e = ZT_EEXIST;
+		goto out;
+	}
+	if (atomic_load(&c->count) >= c->max_peers) {
+		e = ZT_ELIMIT;
+		goto out;
+	}
+	if ((s->count + 1) * 2 > s->cap) {
+		if (grow_index(s)) {
+			e = -ENOMEM;
+			goto out;
+		}
+		slot = probe(s, in->address, h);
+	}
+	uint32_t ref = alloc_entry(s);
+	if (!ref) {
+		e = -ENOMEM;
+		goto out;
+	}
+	*slot = ref;
+	s->count++;
+	atomic_fetch_add(&c->count, 1);
+	struct root_peer *p = entry(s, ref);
+	*p = *in;
+	p->flags &= (uint8_t)~ROOT_PEER_DIRTY;
+	if (in->flags & ROOT_PEER_DIRTY)
+		queue = set_dirty(p);
+	*out = *p;
+out:
+	pthread_rwlock_unlock(&s->lock);
+	if (queue)
+		dirty_push(c, in->address);
+	return e;
+}
+
 static bool path_update(struct root_path *rp, const struct zt_inetaddr *from, uint8_t sock, int64_t now)
 {
 	size_t n = from->family == 4 ? 4 : 16;
@@ -388,15 +435,35 @@ size_t root_cache_take_dirty(struct root_cache *c, uint64_t *out, size_t max, bo
 	return n;
 }
 
-static void do_mark_clean(struct root_peer *p, const void *arg)
+static bool same_path(const struct root_path *a, const struct root_path *b)
 {
-	p->flags &= (uint8_t)~ROOT_PEER_DIRTY;
-	p->persisted_rx = *(const int64_t *)arg;
+	return a->family == b->family && a->port == b->port && !memcmp(a->ip, b->ip, sizeof a->ip);
 }
 
-void root_cache_mark_clean(struct root_cache *c, uint64_t address, int64_t persisted_rx)
+bool root_cache_mark_clean(struct root_cache *c, const struct root_peer *persisted)
 {
-	modify(c, address, do_mark_clean, &persisted_rx);
+	uint64_t h;
+	struct root_cache_shard *s = shard_of(c, persisted->address, &h);
+	bool clean = false, requeue = false;
+	pthread_rwlock_wrlock(&s->lock);
+	struct root_peer *p = find(s, persisted->address, h);
+	if (p) {
+		if (!memcmp(p->pub, persisted->pub, 64) && same_path(&p->v4, &persisted->v4) &&
+		    same_path(&p->v6, &persisted->v6) && p->proto == persisted->proto && p->vmajor == persisted->vmajor &&
+		    p->vminor == persisted->vminor && p->vrev == persisted->vrev &&
+		    (p->flags & ROOT_PEER_VALIDATED) == (persisted->flags & ROOT_PEER_VALIDATED)) {
+			p->flags &= (uint8_t)~ROOT_PEER_DIRTY;
+			p->persisted_rx = persisted->last_rx;
+			clean = true;
+		} else {
+			/* Changed since it was copied for writing: stays dirty, written next time. */
+			requeue = true;
+		}
+	}
+	pthread_rwlock_unlock(&s->lock);
+	if (requeue)
+		dirty_push(c, persisted->address);
+	return clean;
 }
 
 void root_cache_foreach(struct root_cache *c, bool (*fn)(const struct root_peer *p, void *arg), void *arg)

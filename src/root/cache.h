@@ -91,6 +91,14 @@ bool root_cache_get_identity(struct root_cache *c, uint64_t address, uint8_t pub
 zt_err root_cache_put(struct root_cache *c, const struct root_peer *p, bool dirty);
 
 /*
+ * Inserts `in` unless the address is already present; either way *out receives the entry now in
+ * the cache (lookup and insert under one lock, so two threads never overwrite each other). The
+ * entry is marked dirty if in->flags has ROOT_PEER_DIRTY. Returns ZT_OK (inserted), ZT_EEXIST
+ * (present; *out is the existing entry), ZT_ELIMIT or -ENOMEM.
+ */
+zt_err root_cache_put_if_absent(struct root_cache *c, const struct root_peer *in, struct root_peer *out);
+
+/*
  * Records an authenticated receive from `address` at `from` (hops 0 when `learn_path`): updates
  * last_rx, and if learn_path, the path of that family (address, port, socket). Marks the entry dirty
  * when the path changed or the persisted last_rx is older than 60 s. Returns false if absent.
@@ -116,8 +124,12 @@ void root_cache_remove(struct root_cache *c, uint64_t address);
  * the last call, *resync is set: the caller should scan with root_cache_foreach for DIRTY entries.
  */
 size_t root_cache_take_dirty(struct root_cache *c, uint64_t *out, size_t max, bool *resync);
-/* Clears the DIRTY flag and records what was persisted. */
-void root_cache_mark_clean(struct root_cache *c, uint64_t address, int64_t persisted_rx);
+/*
+ * Clears the DIRTY flag and records what was persisted, but only if the entry still equals
+ * `persisted` (identity, version, paths): if it changed after the copy was taken, it stays dirty
+ * and is queued again. Returns true if it was marked clean.
+ */
+bool root_cache_mark_clean(struct root_cache *c, const struct root_peer *persisted);
 
 /*
  * Calls fn for a copy of every entry, one shard at a time under its read lock (fn must not call

@@ -5,7 +5,8 @@
  * the packet path stays locked while a response is written. /peer streams: it snapshots only the
  * peer addresses (8 bytes each) and looks every peer up again as the client reads, so a
  * million-peer list neither holds a cache shard locked nor needs the whole document in memory.
- * This file is the one place libmicrohttpd errors become zt_err.
+ * This file is the one place libmicrohttpd errors become zt_err. The HTML of GET / is rendered by
+ * http_page.c; http_page.h holds what the two share (the text buffer, the snapshot).
  */
 #include <config.h> /* autoconf's (PACKAGE_VERSION); the root settings are conf.h */
 
@@ -26,6 +27,7 @@
 
 #include "common/log.h"
 #include "http.h"
+#include "http_page.h"
 #include "node/constants.h"
 #include "node/crypto.h"
 #include "node/hex.h"
@@ -39,21 +41,10 @@
 /* /peer serializes about this much ahead of what the client has read. */
 #define HTTP_PEER_CHUNK 16384
 #define HTTP_PEER_BLOCK 65536
-/* What the page's CSP allows: its own inline style and script, and fetches of /status. */
-#define HTTP_PAGE_CSP                                                                                        \
-	"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; "    \
-	"img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-/* ---------------------------------------------------------------- a growable text buffer */
+/* ---------------------------------------------------------------- a growable text buffer (http_page.h) */
 
-/* Sticky error: once an allocation fails, every later append is a no-op and err stays set. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool err;
-};
-
-static void sbuf_add(struct sbuf *b, const char *s, size_t n)
+void http_sbuf_add(struct http_sbuf *b, const char *s, size_t n)
 {
 	if (b->err)
 		return;
@@ -74,9 +65,9 @@ static void sbuf_add(struct sbuf *b, const char *s, size_t n)
 	b->p[b->len] = '\0';
 }
 
-static void sbuf_puts(struct sbuf *b, const char *s) { sbuf_add(b, s, strlen(s)); }
+void http_sbuf_puts(struct http_sbuf *b, const char *s) { http_sbuf_add(b, s, strlen(s)); }
 
-__attribute__((format(printf, 2, 3))) static void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+void http_sbuf_printf(struct http_sbuf *b, const char *fmt, ...)
 {
 	char small[512];
 	va_list ap;
@@ -86,7 +77,7 @@ __attribute__((format(printf, 2, 3))) static void sbuf_printf(struct sbuf *b, co
 	if (n < 0) {
 		b->err = true;
 	} else if ((size_t)n < sizeof small) {
-		sbuf_add(b, small, (size_t)n);
+		http_sbuf_add(b, small, (size_t)n);
 	} else {
 		char *big = malloc((size_t)n + 1);
 		if (!big) {
@@ -96,40 +87,14 @@ __attribute__((format(printf, 2, 3))) static void sbuf_printf(struct sbuf *b, co
 		va_start(ap, fmt);
 		vsnprintf(big, (size_t)n + 1, fmt, ap);
 		va_end(ap);
-		sbuf_add(b, big, (size_t)n);
+		http_sbuf_add(b, big, (size_t)n);
 		free(big);
-	}
-}
-
-/* Appends s with the five HTML metacharacters escaped (safe in text and in quoted attributes). */
-static void sbuf_html(struct sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sbuf_puts(b, "&amp;"); break;
-		case '<': sbuf_puts(b, "&lt;"); break;
-		case '>': sbuf_puts(b, "&gt;"); break;
-		case '"': sbuf_puts(b, "&quot;"); break;
-		case '\'': sbuf_puts(b, "&#39;"); break;
-		default: sbuf_add(b, s, 1);
-		}
 	}
 }
 
 /* ---------------------------------------------------------------- snapshot of the root */
 
-struct snapshot {
-	int64_t now;
-	char address[11];
-	struct root_totals t;
-	struct root_rates rates;   /* the latest sample (zero if none yet) */
-	uint64_t cached, online, stored, lmdb_bytes;
-	bool have_planet;
-	uint64_t planet_id, planet_ts;
-	int planet_roots;
-};
-
-static void snapshot_take(struct root *r, struct snapshot *s)
+static void snapshot_take(struct root *r, struct http_snapshot *s)
 {
 	memset(s, 0, sizeof *s);
 	s->now = root_now();
@@ -219,7 +184,7 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, co
 	return reply_json(c, status, json_pack("{s:s, s:i}", "error", message, "status", (int)status), JSON_COMPACT);
 }
 
-static enum MHD_Result reply_sbuf(struct MHD_Connection *c, const char *type, struct sbuf *b)
+static enum MHD_Result reply_sbuf(struct MHD_Connection *c, const char *type, struct http_sbuf *b)
 {
 	if (b->err) {
 		free(b->p);
@@ -287,7 +252,7 @@ static json_t *status_rates(const struct root_rates *s, bool full, bool *err)
 }
 
 /* The /status document (NULL if out of memory). The HTML page embeds the same document. */
-static json_t *status_json(struct root *r, const struct snapshot *s)
+static json_t *status_json(struct root *r, const struct http_snapshot *s)
 {
 	bool err = false;
 	json_t *o = json_object(), *peers = json_object(), *eps = json_array(), *hist = json_array();
@@ -336,7 +301,7 @@ static json_t *status_json(struct root *r, const struct snapshot *s)
 
 static enum MHD_Result serve_status(struct root *r, struct MHD_Connection *c)
 {
-	struct snapshot s;
+	struct http_snapshot s;
 	snapshot_take(r, &s);
 	return reply_json(c, MHD_HTTP_OK, status_json(r, &s), JSON_COMPACT);
 }
@@ -426,9 +391,9 @@ static bool peer_list_add(const struct root_peer *p, void *arg)
 struct peer_stream {
 	struct root *r;
 	struct peer_list list;
-	size_t next;        /* next address to render */
+	size_t next;          /* next address to render */
 	int64_t now;
-	struct sbuf out;    /* rendered, not yet handed to MHD */
+	struct http_sbuf out; /* rendered, not yet handed to MHD */
 	size_t out_pos;
 	bool opened, closed, first;
 };
@@ -439,7 +404,7 @@ static bool peer_stream_fill(struct peer_stream *ps)
 	if (ps->closed)
 		return false;
 	if (!ps->opened) {
-		sbuf_puts(&ps->out, "[");
+		http_sbuf_puts(&ps->out, "[");
 		ps->opened = true;
 	}
 	while (ps->next < ps->list.n && ps->out.len < HTTP_PEER_CHUNK && !ps->out.err) {
@@ -455,13 +420,13 @@ static bool peer_stream_fill(struct peer_stream *ps)
 			break;
 		}
 		if (!ps->first)
-			sbuf_puts(&ps->out, ",");
+			http_sbuf_puts(&ps->out, ",");
 		ps->first = false;
-		sbuf_puts(&ps->out, s);
+		http_sbuf_puts(&ps->out, s);
 		free(s);
 	}
 	if (ps->next == ps->list.n) {
-		sbuf_puts(&ps->out, "]\n");
+		http_sbuf_puts(&ps->out, "]\n");
 		ps->closed = true;
 	}
 	return true;
@@ -527,19 +492,19 @@ static enum MHD_Result serve_peer(struct root *r, struct MHD_Connection *c)
 
 /* ---------------------------------------------------------------- /metrics */
 
-static void prom_family(struct sbuf *b, const char *name, const char *type, const char *help)
+static void prom_family(struct http_sbuf *b, const char *name, const char *type, const char *help)
 {
-	sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	http_sbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* One sample; label may be NULL. Every sample carries root_id, as the historic gauges did. */
-static void prom_u64(struct sbuf *b, const struct snapshot *s, const char *name, const char *label,
+static void prom_u64(struct http_sbuf *b, const struct http_snapshot *s, const char *name, const char *label,
 		     const char *value, uint64_t v)
 {
 	if (label)
-		sbuf_printf(b, "%s{root_id=\"%s\",%s=\"%s\"} %" PRIu64 "\n", name, s->address, label, value, v);
+		http_sbuf_printf(b, "%s{root_id=\"%s\",%s=\"%s\"} %" PRIu64 "\n", name, s->address, label, value, v);
 	else
-		sbuf_printf(b, "%s{root_id=\"%s\"} %" PRIu64 "\n", name, s->address, v);
+		http_sbuf_printf(b, "%s{root_id=\"%s\"} %" PRIu64 "\n", name, s->address, v);
 }
 
 /* In the order of the rates array in serve_metrics. */
@@ -575,8 +540,8 @@ static const struct {
 
 static enum MHD_Result serve_metrics(struct root *r, struct MHD_Connection *c)
 {
-	struct snapshot s;
-	struct sbuf b = { 0 };
+	struct http_snapshot s;
+	struct http_sbuf b = { 0 };
 	snapshot_take(r, &s);
 
 	/* The standalone root's five gauges, names, HELP texts and 5 significant digits unchanged. */
@@ -585,7 +550,7 @@ static enum MHD_Result serve_metrics(struct root *r, struct MHD_Connection *c)
 	prom_u64(&b, &s, "root_peers_online", NULL, NULL, s.online);
 	for (size_t i = 0; i < sizeof historic_rates / sizeof historic_rates[0]; i++) {
 		prom_family(&b, historic_rates[i].name, "gauge", historic_rates[i].help);
-		sbuf_printf(&b, "%s{root_id=\"%s\"} %.5g\n", historic_rates[i].name, s.address, rates[i]);
+		http_sbuf_printf(&b, "%s{root_id=\"%s\"} %.5g\n", historic_rates[i].name, s.address, rates[i]);
 	}
 
 	for (size_t i = 0; i < sizeof plain_counters / sizeof plain_counters[0]; i++) {
@@ -633,91 +598,12 @@ static enum MHD_Result serve_metrics(struct root *r, struct MHD_Connection *c)
 	return reply_sbuf(c, HTTP_PROMETHEUS, &b);
 }
 
-/* ---------------------------------------------------------------- / (the status page) */
-
-static const char page_style[] =
-	"<style>\n"
-	":root{--fg:#1d2329;--mute:#68737d;--bg:#f6f7f9;--card:#fff;--line:#dde1e6;"
-	"--rx:#2b7bb9;--tx:#3aa55d;--relayed:#e08a1e;--dropped:#d64541}\n"
-	"@media (prefers-color-scheme:dark){:root{--fg:#e4e7ea;--mute:#9aa4ad;--bg:#15191d;--card:#1f252b;"
-	"--line:#343c44}}\n"
-	"*{box-sizing:border-box}body{margin:0;padding:24px;font:14px/1.45 system-ui,-apple-system,'Segoe UI',"
-	"sans-serif;color:var(--fg);background:var(--bg)}\n"
-	"h1{font-size:20px;margin:0}h2{font-size:14px;margin:0 0 8px;color:var(--mute);font-weight:600}\n"
-	".mono{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,monospace}.sub{color:var(--mute);margin:4px 0 16px}\n"
-	".cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin-bottom:16px}\n"
-	".card,.panel{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 12px}\n"
-	".card span{display:block;color:var(--mute);font-size:12px}.card b{font-size:22px;font-weight:600}\n"
-	".panel{margin-bottom:16px}.chart{position:relative;height:200px;margin-left:56px}\n"
-	".chart svg{position:absolute;inset:0;width:100%;height:100%;overflow:visible}\n"
-	".chart line{stroke:var(--line)}.chart polyline{fill:none;stroke-width:1.8;stroke-linejoin:round}\n"
-	".ylab{position:absolute;left:-56px;width:50px;text-align:right;font-size:11px;color:var(--mute)}\n"
-	".xlab{display:flex;justify-content:space-between;margin-left:56px;font-size:11px;color:var(--mute)}\n"
-	".legend{display:flex;gap:16px;flex-wrap:wrap;margin-top:6px;font-size:12px}\n"
-	".legend i{display:inline-block;width:12px;height:3px;margin-right:5px;vertical-align:middle}\n"
-	".two{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}\n"
-	"table{border-collapse:collapse;width:100%}td,th{padding:3px 6px;border-bottom:1px solid var(--line);"
-	"text-align:left}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}tr.zero{color:var(--mute)}\n"
-	"dl{margin:0;display:grid;grid-template-columns:max-content 1fr;gap:4px 12px}dt{color:var(--mute)}"
-	"dd{margin:0;overflow-wrap:anywhere}\n"
-	"footer{color:var(--mute);font-size:12px}a{color:var(--rx)}\n"
-	"</style>\n";
-
-/* Renders everything from the embedded /status document, then from /status once a second. */
-static const char page_script[] =
-	"<script>\n"
-	"(function(){'use strict';\n"
-	"var W=600,H=200,SPAN=300000,S=[['rxPps','rx'],['txPps','tx'],['relayedPps','relayed'],"
-	"['droppedPps','dropped']];\n"
-	"function $(id){return document.getElementById(id);}\n"
-	"function num(n){return Number(n).toLocaleString('en-US');}\n"
-	"function rate(x){return x>=100?x.toFixed(0):x.toFixed(1);}\n"
-	"function bytes(b){var u=['B','KiB','MiB','GiB','TiB'],i=0;while(b>=1024&&i<u.length-1){b/=1024;i++;}"
-	"return (i?b.toFixed(1):b)+' '+u[i];}\n"
-	"function uptime(ms){var s=Math.floor(ms/1000),d=Math.floor(s/86400),h=Math.floor(s%86400/3600),"
-	"m=Math.floor(s%3600/60);return (d?d+'d ':'')+(d||h?h+'h ':'')+(d||h||m?m+'m ':'')+(s%60)+'s';}\n"
-	"function nice(v){if(v<=1)return 1;var p=Math.pow(10,Math.floor(Math.log10(v))),f=v/p;"
-	"return (f<=1?1:f<=2?2:f<=5?5:10)*p;}\n"
-	"function chart(st){var h=st.history||[],max=0;h.forEach(function(s){S.forEach(function(k){"
-	"if(s[k[0]]>max)max=s[k[0]];});});var top=nice(max);\n"
-	" S.forEach(function(k){var p=[];h.forEach(function(s){var x=W-(st.now-s.t)/SPAN*W;if(x<0)return;"
-	"p.push(x.toFixed(1)+','+(H-s[k[0]]/top*H).toFixed(1));});$('l-'+k[1]).setAttribute('points',p.join(' '));});\n"
-	" $('y4').textContent=rate(top);$('y2').textContent=rate(top/2);}\n"
-	"function drops(st){var tb=$('drops'),d=st.totals.dropped;while(tb.firstChild)tb.removeChild(tb.firstChild);\n"
-	" Object.keys(d).forEach(function(k){var tr=document.createElement('tr'),a=document.createElement('td'),"
-	"b=document.createElement('td');a.textContent=k;b.textContent=num(d[k]);b.className='num';"
-	"if(!d[k])tr.className='zero';tr.appendChild(a);tr.appendChild(b);tb.appendChild(tr);});}\n"
-	"function show(st){$('uptime').textContent=uptime(st.uptimeMs);$('online').textContent=num(st.peers.online);\n"
-	" $('cached').textContent=num(st.peers.cached);$('stored').textContent=num(st.peers.stored);\n"
-	" $('lmdb').textContent=bytes(st.lmdbBytes);$('rx').textContent=rate(st.rates.rxPps);\n"
-	" $('tx').textContent=rate(st.rates.txPps);$('relayed').textContent=rate(st.rates.relayedPps);\n"
-	" $('dropped').textContent=rate(st.rates.droppedPps);$('dtotal').textContent=num(st.totals.droppedPackets);\n"
-	" if(st.planet)$('pts').textContent=st.planet.timestamp+' ('+new Date(st.planet.timestamp).toISOString()+')';\n"
-	" chart(st);drops(st);$('updated').textContent=new Date(st.now).toLocaleTimeString();}\n"
-	"function tick(){fetch('status',{cache:'no-store'}).then(function(r){if(!r.ok)throw new Error(r.status);"
-	"return r.json();}).then(function(st){show(st);$('state').textContent='live';})"
-	".catch(function(){$('state').textContent='not reachable';}).then(function(){setTimeout(tick,1000);});}\n"
-	"show(JSON.parse($('init').textContent));setTimeout(tick,1000);\n"
-	"})();\n"
-	"</script>\n";
-
-static void page_card(struct sbuf *b, const char *id, const char *label, const char *value)
-{
-	sbuf_printf(b, "<div class=\"card\"><span>%s</span><b id=\"%s\">%s</b></div>\n", label, id, value);
-}
-
-static void page_rate_card(struct sbuf *b, const char *id, const char *label, double v)
-{
-	char text[32];
-	snprintf(text, sizeof text, "%.1f", v);
-	page_card(b, id, label, text);
-}
+/* ---------------------------------------------------------------- / (the status page, http_page.c) */
 
 static enum MHD_Result serve_page(struct root *r, struct MHD_Connection *c)
 {
-	struct snapshot s;
-	struct sbuf b = { 0 };
-	char text[64], ep[ZT_INETADDR_STRING_MAX];
+	struct http_snapshot s;
+	struct http_sbuf b = { 0 };
 	snapshot_take(r, &s);
 
 	/* JSON_ESCAPE_SLASH turns every "</" into "<\/", so the document cannot end the <script>. */
@@ -726,85 +612,8 @@ static enum MHD_Result serve_page(struct root *r, struct MHD_Connection *c)
 	json_decref(doc);
 	if (!init)
 		return MHD_NO;
-
-	sbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-		      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n<title>ZeroTier root ");
-	sbuf_html(&b, s.address);
-	sbuf_puts(&b, "</title>\n");
-	sbuf_puts(&b, page_style);
-	sbuf_puts(&b, "</head><body>\n<h1>ZeroTier root <span class=\"mono\">");
-	sbuf_html(&b, s.address);
-	sbuf_puts(&b, "</span></h1>\n<div class=\"sub\">zerotier-root ");
-	sbuf_html(&b, PACKAGE_VERSION);
-	snprintf(text, sizeof text, "%" PRId64 " s", (s.now - r->start_time) / 1000);
-	sbuf_printf(&b, " &middot; up <span id=\"uptime\">%s</span> &middot; <span id=\"state\">snapshot</span> "
-			"<span id=\"updated\"></span></div>\n<div class=\"cards\">\n", text);
-
-	snprintf(text, sizeof text, "%" PRIu64, s.online);
-	page_card(&b, "online", "Peers online", text);
-	snprintf(text, sizeof text, "%" PRIu64, s.cached);
-	page_card(&b, "cached", "Peers cached", text);
-	snprintf(text, sizeof text, "%" PRIu64, s.stored);
-	page_card(&b, "stored", "Peers in LMDB", text);
-	snprintf(text, sizeof text, "%" PRIu64 " B", s.lmdb_bytes);
-	page_card(&b, "lmdb", "LMDB size", text);
-	page_rate_card(&b, "rx", "In, packets/s", s.rates.rx_pps);
-	page_rate_card(&b, "tx", "Out, packets/s", s.rates.tx_pps);
-	page_rate_card(&b, "relayed", "Relayed, packets/s", s.rates.relayed_pps);
-	page_rate_card(&b, "dropped", "Dropped, packets/s", s.rates.dropped_pps);
-
-	sbuf_puts(&b, "</div>\n<div class=\"panel\"><h2>Packets per second, last 5 minutes</h2>\n"
-		      "<div class=\"chart\"><div class=\"ylab\" style=\"top:-7px\" id=\"y4\">1</div>"
-		      "<div class=\"ylab\" style=\"top:93px\" id=\"y2\">0.5</div>"
-		      "<div class=\"ylab\" style=\"top:193px\">0</div>\n"
-		      "<svg viewBox=\"0 0 600 200\" preserveAspectRatio=\"none\" role=\"img\" "
-		      "aria-label=\"packets per second\">\n");
-	for (int i = 0; i <= 4; i++)
-		sbuf_printf(&b, "<line x1=\"0\" x2=\"600\" y1=\"%d\" y2=\"%d\" vector-effect=\"non-scaling-stroke\"/>",
-			    i * 50, i * 50);
-	static const char *const series[] = { "rx", "tx", "relayed", "dropped" };
-	for (size_t i = 0; i < sizeof series / sizeof series[0]; i++)
-		sbuf_printf(&b, "\n<polyline id=\"l-%s\" style=\"stroke:var(--%s)\" vector-effect=\"non-scaling-stroke\" "
-				"points=\"\"/>", series[i], series[i]);
-	sbuf_puts(&b, "\n</svg></div>\n<div class=\"xlab\"><span>-5 min</span><span>-4</span><span>-3</span>"
-		      "<span>-2</span><span>-1</span><span>now</span></div>\n<div class=\"legend\">"
-		      "<span><i style=\"background:var(--rx)\"></i>in</span>"
-		      "<span><i style=\"background:var(--tx)\"></i>out</span>"
-		      "<span><i style=\"background:var(--relayed)\"></i>relayed</span>"
-		      "<span><i style=\"background:var(--dropped)\"></i>dropped</span></div></div>\n");
-
-	sbuf_printf(&b, "<div class=\"two\">\n<div class=\"panel\"><h2>Drops by reason (total <span id=\"dtotal\">"
-			"%" PRIu64 "</span>)</h2>\n<table><thead><tr><th>reason</th><th class=\"num\">packets</th></tr>"
-			"</thead><tbody id=\"drops\">\n", s.t.dropped_total);
-	for (int i = 0; i < ROOT_DROP_MAX; i++)
-		sbuf_printf(&b, "<tr%s><td>%s</td><td class=\"num\">%" PRIu64 "</td></tr>\n",
-			    s.t.dropped[i] ? "" : " class=\"zero\"", root_drop_reason_name((enum root_drop_reason)i),
-			    s.t.dropped[i]);
-	sbuf_puts(&b, "</tbody></table></div>\n<div class=\"panel\"><h2>This root</h2><dl>\n<dt>Address</dt>"
-		      "<dd class=\"mono\">");
-	sbuf_html(&b, s.address);
-	sbuf_puts(&b, "</dd>\n<dt>Identity (public)</dt><dd class=\"mono\">");
-	sbuf_html(&b, r->id_public);
-	sbuf_puts(&b, "</dd>\n<dt>Endpoints</dt><dd class=\"mono\">");
-	for (int i = 0; i < r->nendpoints; i++) {
-		sbuf_puts(&b, i ? "<br>" : "");
-		sbuf_html(&b, zt_inetaddr_format(&r->endpoints[i].addr, ep, sizeof ep));
-	}
-	sbuf_puts(&b, r->nendpoints ? "</dd>\n" : "none</dd>\n");
-	if (s.have_planet)
-		sbuf_printf(&b, "<dt>Planet</dt><dd>id <span class=\"mono\">%" PRIu64 "</span>, %d root%s</dd>\n"
-				"<dt>Planet timestamp</dt><dd id=\"pts\">%" PRIu64 "</dd>\n",
-			    s.planet_id, s.planet_roots, s.planet_roots == 1 ? "" : "s", s.planet_ts);
-	else
-		sbuf_puts(&b, "<dt>Planet</dt><dd>none served</dd>\n");
-	sbuf_puts(&b, "</dl></div>\n</div>\n<footer>Machine-readable: <a href=\"status\">/status</a> &middot; "
-		      "<a href=\"peer\">/peer</a> &middot; <a href=\"metrics\">/metrics</a> &middot; "
-		      "<a href=\"health\">/health</a></footer>\n<script type=\"application/json\" id=\"init\">");
-	sbuf_puts(&b, init);
+	http_page_render(&b, r, &s, init);
 	free(init);
-	sbuf_puts(&b, "</script>\n");
-	sbuf_puts(&b, page_script);
-	sbuf_puts(&b, "</body></html>\n");
 	if (b.err) {
 		free(b.p);
 		return MHD_NO;
@@ -836,14 +645,18 @@ static enum MHD_Result http_handle(void *cls, struct MHD_Connection *c, const ch
 				   void **req_cls)
 {
 	struct root *r = cls;
-	/* A second call means a request body is arriving after our answer was queued: ignore it. */
-	if (*req_cls) {
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	*req_cls = r;
+	/* Refused at once: answering before the body is read makes MHD drop the body and the connection. */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed");
+	/* GET and HEAD are answered once the whole request is in, so the connection can be kept alive. */
+	if (!*req_cls) {
+		*req_cls = r;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0; /* a body on GET means nothing: discard it */
+		return MHD_YES;
+	}
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!strcmp(url, routes[i].path))
 			return routes[i].serve(r, c);
@@ -913,7 +726,8 @@ zt_err root_http_start(struct root *r)
 		goto out;
 	}
 	r->http = d;
-	log_info("http: listening on %s port=%u", where, (unsigned)root_http_port(r));
+	a.port = root_http_port(r); /* the one bound when cfg.http asked for port 0 */
+	log_info("http: listening on %s", zt_inetaddr_format(&a, where, sizeof where));
 out:
 	if (fd >= 0)
 		close(fd);

@@ -284,6 +284,8 @@ static void *worker_main(void *arg)
 			last_expire = now;
 		}
 	}
+	if (jobs)
+		zt_wipe(jobs, cap * sizeof *jobs);
 	free(jobs);
 	return NULL;
 }
@@ -318,9 +320,15 @@ static zt_err start_workers(struct root *r, bool batched)
 		}
 		r->nworkers++;
 	}
-	for (int i = 0; i < r->nworkers; i++)
-		if (pthread_create(&r->workers[i].thread, NULL, worker_main, &r->workers[i]) != 0)
-			return -errno;
+	for (int i = 0; i < r->nworkers; i++) {
+		int rc = pthread_create(&r->workers[i].thread, NULL, worker_main, &r->workers[i]);
+		if (rc) {
+			/* Its sockets are bound already: the kernel would hand it flows no thread reads. */
+			log_error("cannot start worker thread %d: %s", i, strerror(rc));
+			return -rc;
+		}
+		r->workers[i].started = true;
+	}
 	return ZT_OK;
 }
 
@@ -331,7 +339,7 @@ static void stop_workers(struct root *r)
 		root_io_wake(&r->workers[i].io);
 	for (int i = 0; i < r->nworkers; i++) {
 		struct root_worker *w = &r->workers[i];
-		if (w->thread)
+		if (w->started)
 			pthread_join(w->thread, NULL);
 	}
 }
@@ -345,6 +353,8 @@ static void free_workers(struct root *r)
 			root_proc_free(w->proc);
 			free(w->proc);
 		}
+		if (w->done)
+			zt_wipe(w->done, w->done_cap * sizeof *w->done);
 		free(w->done);
 		pthread_mutex_destroy(&w->done_lock);
 	}

@@ -18,6 +18,7 @@
 #include "validator.h"
 
 #define REPLY_MTU ZT_DEFAULT_PHYSMTU
+#define WHOIS_MAX_PER_REPLY ((REPLY_MTU - ZT_PACKET_IDX_PAYLOAD - ZT_VERB_OK_HEADER_LEN) / ZT_IDENTITY_PUBLIC_BINARY_LEN)
 #define GATHER_MAX_PER_REPLY ((REPLY_MTU - ZT_PACKET_IDX_PAYLOAD - ZT_VERB_OK_GATHER_MIN_LEN) / ZT_ADDRESS_LENGTH)
 
 /* ---------------------------------------------------------------- shared state */
@@ -31,6 +32,8 @@ zt_err root_proto_init(struct root_proto *p, struct root *r, int64_t now)
 	if ((e = root_limiter_init(&p->validation_limit, 16384, v, 4 * v, now)) ||
 	    (e = root_limiter_init(&p->reply_limit, 1u << 18, rep, 2 * rep, now)) ||
 	    (e = root_limiter_init(&p->confirm_limit, 1u << 16, 1000.0 / ROOT_PATH_CONFIRM_MS, 1, now)) ||
+	    (e = root_limiter_init(&p->like_limit, 1u << 18, ROOT_LIKE_RATE, ROOT_LIKE_BURST, now)) ||
+	    (e = root_limiter_init(&p->reply_prefix_limit, 1u << 16, ROOT_PREFIX_REPLY_RATE, 2 * ROOT_PREFIX_REPLY_RATE, now)) ||
 	    (e = root_mcast_init(&p->mcast, 4 * r->cfg.cache_max_peers)))
 		goto fail;
 	p->rendezvous = calloc(ROOT_RENDEZVOUS_SLOTS, sizeof *p->rendezvous);
@@ -51,6 +54,8 @@ void root_proto_free(struct root_proto *p)
 	root_limiter_free(&p->validation_limit);
 	root_limiter_free(&p->reply_limit);
 	root_limiter_free(&p->confirm_limit);
+	root_limiter_free(&p->like_limit);
+	root_limiter_free(&p->reply_prefix_limit);
 	if (p->mcast.shards[0].buckets)
 		root_mcast_free(&p->mcast);
 	free((void *)p->rendezvous);
@@ -97,9 +102,13 @@ static bool lookup_peer(struct root *r, uint64_t address, struct root_peer *out)
 {
 	if (root_cache_get(&r->cache, address, out))
 		return true;
-	if (!r->store.env || root_store_get(&r->store, address, out) != ZT_OK)
+	struct root_peer stored;
+	if (!r->store.env || root_store_get(&r->store, address, &stored) != ZT_OK)
 		return false;
-	root_cache_put(&r->cache, out, false);
+	/* Another thread may have brought it back meanwhile: keep whichever is in the cache. */
+	zt_err e = root_cache_put_if_absent(&r->cache, &stored, out);
+	if (e != ZT_OK && e != ZT_EEXIST)
+		*out = stored;
 	return true;
 }
 
@@ -149,35 +158,67 @@ static void path_addr(const struct root_path *rp, struct zt_inetaddr *a)
 }
 
 /*
- * Starts a packet to `to` in the send batch: header with a random ID, our source. Returns the
- * slot (payload goes at data + 28) or NULL.
+ * Replies are built in the worker's scratch buffer (tx_begin), then armored and queued as one
+ * datagram or, when larger than the path MTU (a big planet in OK(HELLO), a big ECHO), as fragments
+ * (tx_end). The payload writer is bounded by the largest packet the protocol allows.
  */
-static struct root_tx *tx_begin(struct root_worker *w, uint8_t sock, const struct zt_inetaddr *to, uint64_t dest,
-				uint8_t verb, struct zt_wbuf *payload)
+static uint8_t *tx_begin(struct root_worker *w, uint64_t dest, uint8_t verb, struct zt_wbuf *payload)
 {
-	struct root_tx *t = root_io_tx_slot(&w->io, sock, to);
-	if (!t)
-		return NULL;
-	zt_packet_init(t->data, zt_random_u64(), dest, w->root->id.address, verb);
-	*payload = zt_wbuf_init(t->data + ZT_PACKET_IDX_PAYLOAD, REPLY_MTU - ZT_PACKET_IDX_PAYLOAD);
-	return t;
+	uint8_t *b = w->proc->big;
+	zt_packet_init(b, zt_random_u64(), dest, w->root->id.address, verb);
+	*payload = zt_wbuf_init(b + ZT_PACKET_IDX_PAYLOAD, ZT_PROTO_MAX_PACKET_LENGTH - ZT_PACKET_IDX_PAYLOAD);
+	return b;
 }
 
-/* Finishes a packet begun with tx_begin: armor it, or withdraw it. Returns the wire packet ID or 0. */
-static uint64_t tx_end(struct root_worker *w, struct root_tx *t, struct zt_wbuf *payload, struct zt_peer_key *pk,
-		       unsigned cipher)
+/* Armors and queues the packet begun with tx_begin. Returns its wire packet ID, or 0 if nothing was sent. */
+static uint64_t tx_end(struct root_worker *w, uint8_t sock, const struct zt_inetaddr *to, struct zt_wbuf *payload,
+		       struct zt_peer_key *pk, unsigned cipher, bool count_reply)
 {
-	if (payload->err) {
-		root_io_tx_cancel(&w->io);
+	uint8_t *b = w->proc->big;
+	size_t len = ZT_PACKET_IDX_PAYLOAD + payload->len;
+	if (payload->err)
 		return 0;
-	}
-	t->len = ZT_PACKET_IDX_PAYLOAD + payload->len;
-	if (zt_packet_armor(t->data, t->len, pk, cipher) != ZT_OK) {
-		root_io_tx_cancel(&w->io);
+	int n = zt_fragment_count(len, REPLY_MTU);
+	if (n < 1)
 		return 0;
+	zt_packet_set_fragmented(b, n > 1);
+	if (zt_packet_armor(b, len, pk, cipher) != ZT_OK)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		struct root_tx *t = root_io_tx_slot(&w->io, sock, to);
+		if (!t)
+			return 0;
+		long dl = n == 1 ? (long)len : zt_fragment_build(t->data, sizeof t->data, b, len, REPLY_MTU, (unsigned)i);
+		if (dl <= 0) {
+			root_io_tx_cancel(&w->io);
+			return 0;
+		}
+		if (n == 1)
+			memcpy(t->data, b, len);
+		t->len = (size_t)dl;
 	}
-	ROOT_STAT_INC(&w->counters, replies);
-	return zt_packet_id(t->data);
+	if (count_reply)
+		ROOT_STAT_INC(&w->counters, replies);
+	return zt_packet_id(b);
+}
+
+/*
+ * The reply budget (roots.md §3: the root must not be an amplifier): per peer, and per source prefix
+ * when the request does not come from the peer's own known path (a spoofed source would).
+ */
+static bool reply_allowed(struct root_worker *w, const struct root_peer *p, const struct zt_inetaddr *from, int64_t now)
+{
+	struct root *r = w->root;
+	const struct root_path *known = from->family == 4 ? &p->v4 : &p->v6;
+	bool on_known_path = known->family == from->family && known->port == from->port &&
+			     !memcmp(known->ip, from->ip, from->family == 4 ? 4 : 16);
+	if (!root_limiter_take(&r->proto->reply_limit, p->address, now) ||
+	    (!on_known_path && !root_limiter_take(&r->proto->reply_prefix_limit, root_prefix_key(from), now))) {
+		ROOT_STAT_INC(&w->counters, limited[ROOT_LIMIT_REPLY]);
+		drop(w, ROOT_DROP_RATELIMIT);
+		return false;
+	}
+	return true;
 }
 
 /* ---------------------------------------------------------------- relaying and introductions */
@@ -204,13 +245,11 @@ static void send_rendezvous(struct root_worker *w, struct root_peer *to, const s
 	if (!pk)
 		return;
 	path_addr(to_path, &dst);
-	struct root_tx *t = tx_begin(w, to_path->sock, &dst, to->address, ZT_VERB_RENDEZVOUS, &pl);
-	if (!t)
-		return;
+	tx_begin(w, to->address, ZT_VERB_RENDEZVOUS, &pl);
 	struct zt_verb_rendezvous rv = { .flags = 0, .address = about->address };
 	path_addr(about_path, &rv.addr);
 	zt_verb_rendezvous_encode(&rv, &pl);
-	if (tx_end(w, t, &pl, pk, cipher_for(to)))
+	if (tx_end(w, to_path->sock, &dst, &pl, pk, cipher_for(to), false))
 		ROOT_STAT_INC(&w->counters, rendezvous_sent);
 }
 
@@ -222,10 +261,11 @@ static void introduce(struct root_worker *w, uint64_t src, struct root_peer *dst
 	if (!root_cache_get(&r->cache, src, &s))
 		return;
 	const struct root_path *sp = NULL, *dp = NULL;
-	bool s6 = s.v6.family && now - s.v6.last_rx <= ROOT_PATH_ALIVE_MS;
-	bool d6 = dst->v6.family && now - dst->v6.last_rx <= ROOT_PATH_ALIVE_MS;
-	bool s4 = s.v4.family && now - s.v4.last_rx <= ROOT_PATH_ALIVE_MS;
-	bool d4 = dst->v4.family && now - dst->v4.last_rx <= ROOT_PATH_ALIVE_MS;
+	/* Introduce only over paths heard from recently enough to still be open (a 1.x path's lifetime). */
+	bool s6 = s.v6.family && now - s.v6.last_rx <= ZT_PEER_PATH_EXPIRATION;
+	bool d6 = dst->v6.family && now - dst->v6.last_rx <= ZT_PEER_PATH_EXPIRATION;
+	bool s4 = s.v4.family && now - s.v4.last_rx <= ZT_PEER_PATH_EXPIRATION;
+	bool d4 = dst->v4.family && now - dst->v4.last_rx <= ZT_PEER_PATH_EXPIRATION;
 	if (s6 && d6) {
 		sp = &s.v6;
 		dp = &dst->v6;
@@ -296,20 +336,32 @@ dropped:
 
 /* ---------------------------------------------------------------- HELLO */
 
-/* Remembers the wire ID of a HELLO we sent so its OK can teach us the path. */
-static void pending_add(struct root_proto *p, uint64_t id, uint64_t address, int64_t now)
+static uint64_t endpoint_hash(const struct zt_inetaddr *a)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ a->family;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->ip[i]) * 0x100000001b3ULL;
+	return (h ^ a->port) * 0x100000001b3ULL;
+}
+
+/* Remembers the wire ID of a HELLO we sent to `to`, so its OK, from there, can teach us the path. */
+static void pending_add(struct root_proto *p, uint64_t id, uint64_t address, const struct zt_inetaddr *to, int64_t now)
 {
 	struct root_pending_hello *s = &p->pending[(id * 0x9e3779b97f4a7c15ULL) >> 52];
 	atomic_store(&s->address, address);
+	atomic_store(&s->endpoint, endpoint_hash(to));
 	atomic_store(&s->sent, now);
 	atomic_store(&s->packet_id, id);
 }
 
-static bool pending_take(struct root_proto *p, uint64_t id, uint64_t address, int64_t now)
+/* True (once) if `id` is a HELLO we sent to `address` at the endpoint the OK came from. */
+static bool pending_take(struct root_proto *p, uint64_t id, uint64_t address, const struct zt_inetaddr *from,
+			 int64_t now)
 {
 	struct root_pending_hello *s = &p->pending[(id * 0x9e3779b97f4a7c15ULL) >> 52];
 	uint64_t want = id;
-	if (!id || atomic_load(&s->address) != address || now - atomic_load(&s->sent) > 30000)
+	if (!id || atomic_load(&s->address) != address || atomic_load(&s->endpoint) != endpoint_hash(from) ||
+	    now - atomic_load(&s->sent) > 30000)
 		return false;
 	return atomic_compare_exchange_strong(&s->packet_id, &want, 0);
 }
@@ -320,9 +372,7 @@ static void send_hello(struct root_worker *w, struct root_peer *p, struct zt_pee
 {
 	struct root *r = w->root;
 	struct zt_wbuf pl;
-	struct root_tx *t = tx_begin(w, sock, to, p->address, ZT_VERB_HELLO, &pl);
-	if (!t)
-		return;
+	uint8_t *b = tx_begin(w, p->address, ZT_VERB_HELLO, &pl);
 	struct zt_verb_hello h;
 	memset(&h, 0, sizeof h);
 	h.proto_version = ZT_PROTO_VERSION;
@@ -330,33 +380,29 @@ static void send_hello(struct root_worker *w, struct root_peer *p, struct zt_pee
 	h.minor = ROOT_VERSION_MINOR;
 	h.revision = ROOT_VERSION_REVISION;
 	h.timestamp = (uint64_t)now;
-	h.identity = r->id;
-	h.identity.has_private = false;
+	/* Only the public part: the private key must not be copied around. */
+	h.identity.address = r->id.address;
+	h.identity.type = r->id.type;
+	memcpy(h.identity.pub, r->id.pub, sizeof h.identity.pub);
 	h.sent_to = *to;
 	pthread_rwlock_rdlock(&r->planet.lock);
 	h.planet_id = r->planet.id;
 	h.planet_timestamp = r->planet.timestamp;
 	pthread_rwlock_unlock(&r->planet.lock);
 	size_t cf = 0;
-	if (zt_verb_hello_encode(&h, &pl, &cf) != ZT_OK || pl.err) {
-		root_io_tx_cancel(&w->io);
+	if (zt_verb_hello_encode(&h, &pl, &cf) != ZT_OK || pl.err)
 		return;
-	}
-	t->len = ZT_PACKET_IDX_PAYLOAD + pl.len;
-	zt_packet_hello_cryptfield(t->data, t->len, ZT_PACKET_IDX_PAYLOAD + cf, pk->key);
-	if (zt_packet_armor(t->data, t->len, pk, ZT_CIPHER_POLY1305_NONE) != ZT_OK) {
-		root_io_tx_cancel(&w->io);
-		return;
-	}
-	ROOT_STAT_INC(&w->counters, replies);
-	pending_add(r->proto, zt_packet_id(t->data), p->address, now);
+	zt_packet_hello_cryptfield(b, ZT_PACKET_IDX_PAYLOAD + pl.len, ZT_PACKET_IDX_PAYLOAD + cf, pk->key);
+	uint64_t id = tx_end(w, sock, to, &pl, pk, ZT_CIPHER_POLY1305_NONE, true);
+	if (id)
+		pending_add(r->proto, id, p->address, to, now);
 }
 
 /*
- * Path learning (verbs.md §17, our variant): an authenticated hops-0 packet from a family with no
- * live path teaches it at once (so a new node is reachable for relaying immediately); a different
- * address for a family that has a live path is only taken after a confirming HELLO's OK, so a
- * replayed packet cannot redirect a node's traffic.
+ * Path learning (verbs.md §17, our variant): an authenticated hops-0 packet from a node with no
+ * live path at all teaches the path at once (so a new node is reachable for relaying immediately);
+ * any other new address, in either family, is only taken after our confirming HELLO's OK comes
+ * back from that very address, so a replayed packet cannot redirect a node's traffic.
  */
 static void learn(struct root_worker *w, struct root_peer *p, struct zt_peer_key *pk, unsigned hops,
 		  const struct zt_inetaddr *from, uint8_t sock, int64_t now)
@@ -367,8 +413,10 @@ static void learn(struct root_worker *w, struct root_peer *p, struct zt_peer_key
 		return;
 	}
 	const struct root_path *known = from->family == 4 ? &p->v4 : &p->v6;
+	const struct root_path *other = from->family == 4 ? &p->v6 : &p->v4;
 	bool live = known->family && now - known->last_rx <= ROOT_PATH_ALIVE_MS;
-	if (!live || same_endpoint(known, from)) {
+	bool other_live = other->family && now - other->last_rx <= ROOT_PATH_ALIVE_MS;
+	if (same_endpoint(known, from) || (!live && !other_live)) {
 		root_cache_touch(&r->cache, p->address, from, sock, true, now);
 		return;
 	}
@@ -382,9 +430,7 @@ static void reply_ok_hello(struct root_worker *w, struct root_peer *p, struct zt
 {
 	struct root *r = w->root;
 	struct zt_wbuf pl;
-	struct root_tx *t = tx_begin(w, sock, from, p->address, ZT_VERB_OK, &pl);
-	if (!t)
-		return;
+	tx_begin(w, p->address, ZT_VERB_OK, &pl);
 	struct zt_verb_ok_hello ok;
 	memset(&ok, 0, sizeof ok);
 	ok.in_re_packet_id = zt_packet_id(pkt);
@@ -405,12 +451,11 @@ static void reply_ok_hello(struct root_worker *w, struct root_peer *p, struct zt
 	}
 	zt_err e = zt_verb_ok_hello_encode(&ok, &pl);
 	pthread_rwlock_unlock(&r->planet.lock);
-	if (e) {
-		root_io_tx_cancel(&w->io);
+	if (e)
 		return;
-	}
 	/* The cipher the requester supports: it has just told us its protocol version. */
-	tx_end(w, t, &pl, pk, h->proto_version >= 12 ? ZT_CIPHER_AES_GMAC_SIV : ZT_CIPHER_POLY1305_SALSA2012);
+	tx_end(w, sock, from, &pl, pk, h->proto_version >= 12 ? ZT_CIPHER_AES_GMAC_SIV : ZT_CIPHER_POLY1305_SALSA2012,
+	       true);
 }
 
 static void reply_collision(struct root_worker *w, const uint8_t *pkt, const struct zt_identity *id,
@@ -420,14 +465,13 @@ static void reply_collision(struct root_worker *w, const uint8_t *pkt, const str
 	struct zt_wbuf pl;
 	if (zt_peer_key_init(&pk, key) != ZT_OK)
 		return;
-	struct root_tx *t = tx_begin(w, sock, from, id->address, ZT_VERB_ERROR, &pl);
-	if (t) {
-		struct zt_verb_error er = { .in_re_verb = ZT_VERB_HELLO, .in_re_packet_id = zt_packet_id(pkt),
-					    .code = ZT_ERROR_IDENTITY_COLLISION };
-		zt_verb_error_encode(&er, &pl);
-		/* Armored with the key of the identity that sent the HELLO, so that node can read it. */
-		tx_end(w, t, &pl, &pk, ZT_CIPHER_POLY1305_SALSA2012);
-	}
+	uint64_t in_re = zt_packet_id(pkt);
+	tx_begin(w, id->address, ZT_VERB_ERROR, &pl);
+	struct zt_verb_error er = { .in_re_verb = ZT_VERB_HELLO, .in_re_packet_id = in_re,
+				    .code = ZT_ERROR_IDENTITY_COLLISION };
+	zt_verb_error_encode(&er, &pl);
+	/* Armored with the key of the identity that sent the HELLO, so that node can read it. */
+	tx_end(w, sock, from, &pl, &pk, ZT_CIPHER_POLY1305_SALSA2012, true);
 	zt_peer_key_free(&pk);
 }
 
@@ -463,6 +507,7 @@ static void handle_hello(struct root_worker *w, uint8_t *pkt, size_t len, const 
 		}
 		struct zt_peer_key tmp;
 		if (zt_c25519_agree(full, r->id.priv, id.pub) != ZT_OK || zt_peer_key_init(&tmp, full) != ZT_OK) {
+			zt_wipe(full, sizeof full);
 			drop(w, ROOT_DROP_AUTH);
 			return;
 		}
@@ -491,6 +536,7 @@ static void handle_hello(struct root_worker *w, uint8_t *pkt, size_t len, const 
 		uint8_t full[64];
 		struct zt_peer_key tmp;
 		if (zt_c25519_agree(full, r->id.priv, id.pub) != ZT_OK || zt_peer_key_init(&tmp, full) != ZT_OK) {
+			zt_wipe(full, sizeof full);
 			drop(w, ROOT_DROP_AUTH);
 			return;
 		}
@@ -523,11 +569,8 @@ static void handle_hello(struct root_worker *w, uint8_t *pkt, size_t len, const 
 		return;
 	}
 	ROOT_STAT_INC(&w->counters, verbs[ZT_VERB_HELLO]);
-	if (!root_limiter_take(&r->proto->reply_limit, p.address, now)) {
-		ROOT_STAT_INC(&w->counters, limited[ROOT_LIMIT_REPLY]);
-		drop(w, ROOT_DROP_RATELIMIT);
+	if (!reply_allowed(w, &p, from, now))
 		return;
-	}
 	size_t cf;
 	if (zt_verb_hello_cryptfield_offset(pl, n, &cf) == ZT_OK)
 		zt_packet_hello_cryptfield(pkt, len, ZT_PACKET_IDX_PAYLOAD + cf, pk->key);
@@ -562,15 +605,15 @@ static void handle_whois(struct root_worker *w, struct root_peer *p, struct zt_p
 	size_t max = (size_t)r->cfg.whois_max_addresses;
 	if (n / ZT_ADDRESS_LENGTH < max)
 		max = n / ZT_ADDRESS_LENGTH;
-	struct root_tx *t = tx_begin(w, sock, from, p->address, ZT_VERB_OK, &out);
-	if (!t)
-		return;
-	zt_verb_ok_header_encode(&out, ZT_VERB_WHOIS, zt_packet_id(pkt));
+	/* And never more than one datagram's worth. */
+	if (max > WHOIS_MAX_PER_REPLY)
+		max = WHOIS_MAX_PER_REPLY;
+	uint64_t in_re = zt_packet_id(pkt);
+	tx_begin(w, p->address, ZT_VERB_OK, &out);
+	zt_verb_ok_header_encode(&out, ZT_VERB_WHOIS, in_re);
 	for (size_t i = 0; i < max; i++) {
 		uint64_t a = zt_be40(pl + i * ZT_ADDRESS_LENGTH);
 		uint8_t *slot;
-		if (out.cap - out.len < ZT_IDENTITY_PUBLIC_BINARY_LEN)
-			break;
 		if (a == r->id.address) {
 			/* The 5-second WHOIS(root) of every 1.14 leaf: answered from a preformatted copy. */
 			zt_wbuf_put(&out, r->proto->self_identity, ZT_IDENTITY_PUBLIC_BINARY_LEN);
@@ -591,29 +634,34 @@ static void handle_whois(struct root_worker *w, struct root_peer *p, struct zt_p
 		slot[70] = 0;
 		found++;
 	}
-	if (!found) {
-		/* 1.x sends nothing when no address is known. */
-		root_io_tx_cancel(&w->io);
-		return;
-	}
-	tx_end(w, t, &out, pk, cipher_for(p));
+	if (!found)
+		return; /* 1.x sends nothing when no address is known */
+	tx_end(w, sock, from, &out, pk, cipher_for(p), true);
 }
 
 static void handle_echo(struct root_worker *w, struct root_peer *p, struct zt_peer_key *pk, const uint8_t *pkt,
 			const uint8_t *pl, size_t n, const struct zt_inetaddr *from, uint8_t sock)
 {
 	struct zt_wbuf out;
-	struct root_tx *t = tx_begin(w, sock, from, p->address, ZT_VERB_OK, &out);
-	if (!t)
-		return;
 	struct zt_verb_echo e = { .in_re_packet_id = zt_packet_id(pkt), .data = pl, .len = n };
+	tx_begin(w, p->address, ZT_VERB_OK, &out);
 	zt_verb_ok_echo_encode(&e, &out);
-	tx_end(w, t, &out, pk, cipher_for(p));
+	/* Any size, like 1.x: a large echo goes back fragmented. */
+	tx_end(w, sock, from, &out, pk, cipher_for(p), true);
 }
 
 static void handle_like(struct root_worker *w, struct root_peer *p, const uint8_t *pl, size_t n, int64_t now)
 {
 	struct root *r = w->root;
+	/* Each new subscription costs memory: a budget of tuples per peer (1.x re-announces a few a minute). */
+	uint32_t tuples = (uint32_t)(n / ZT_VERB_MULTICAST_GROUP_LEN);
+	if (!tuples)
+		return;
+	if (!root_limiter_take_n(&r->proto->like_limit, p->address, now, tuples)) {
+		ROOT_STAT_INC(&w->counters, limited[ROOT_LIMIT_REPLY]);
+		drop(w, ROOT_DROP_RATELIMIT);
+		return;
+	}
 	/* Tuples are decoded in place: an 18-byte [nwid][mac][adi] each (verbs.md §10). */
 	for (size_t off = 0; off + ZT_VERB_MULTICAST_GROUP_LEN <= n; off += ZT_VERB_MULTICAST_GROUP_LEN) {
 		struct zt_multicast_group g;
@@ -650,11 +698,9 @@ static void handle_gather(struct root_worker *w, struct root_peer *p, struct zt_
 	memcpy(ok->mac, g.mac, ZT_MAC_LEN);
 	ok->adi = g.adi;
 	struct zt_wbuf out;
-	struct root_tx *t = tx_begin(w, sock, from, p->address, ZT_VERB_OK, &out);
-	if (!t)
-		return;
+	tx_begin(w, p->address, ZT_VERB_OK, &out);
 	zt_verb_ok_multicast_gather_encode(ok, &out);
-	tx_end(w, t, &out, pk, cipher_for(p));
+	tx_end(w, sock, from, &out, pk, cipher_for(p), true);
 }
 
 static void handle_ok(struct root_worker *w, struct root_peer *p, const uint8_t *pl, size_t n,
@@ -665,7 +711,7 @@ static void handle_ok(struct root_worker *w, struct root_peer *p, const uint8_t 
 	if (zt_verb_ok_decode(&ok, pl, n) != ZT_OK || ok.in_re_verb != ZT_VERB_HELLO)
 		return;
 	/* Only an OK to a HELLO we sent confirms a path (and tells us the version). */
-	if (!pending_take(r->proto, ok.in_re_packet_id, p->address, now))
+	if (!pending_take(r->proto, ok.in_re_packet_id, p->address, from, now))
 		return;
 	struct zt_verb_ok_hello oh;
 	if (zt_verb_ok_hello_decode(&oh, pl, n) == ZT_OK)
@@ -682,17 +728,15 @@ static void handle_config_request(struct root_worker *w, struct root_peer *p, st
 	if (n < 8)
 		return;
 	struct zt_wbuf out;
-	struct root_tx *t = tx_begin(w, sock, from, p->address, ZT_VERB_ERROR, &out);
-	if (!t)
-		return;
 	struct zt_verb_error er = { .in_re_verb = ZT_VERB_NETWORK_CONFIG_REQUEST, .in_re_packet_id = zt_packet_id(pkt),
 				    .code = ZT_ERROR_UNSUPPORTED_OPERATION, .has_nwid = true, .nwid = zt_be64(pl) };
+	tx_begin(w, p->address, ZT_VERB_ERROR, &out);
 	zt_verb_error_encode(&er, &out);
-	tx_end(w, t, &out, pk, cipher_for(p));
+	tx_end(w, sock, from, &out, pk, cipher_for(p), true);
 }
 
 /* A whole packet addressed to us. */
-static void handle_for_us(struct root_worker *w, uint8_t *pkt, size_t len, const struct zt_inetaddr *from,
+static void handle_for_us(struct root_worker *w, uint8_t *pkt, size_t len, size_t cap, const struct zt_inetaddr *from,
 			  uint8_t sock, int64_t now)
 {
 	struct root *r = w->root;
@@ -722,7 +766,7 @@ static void handle_for_us(struct root_worker *w, uint8_t *pkt, size_t len, const
 		drop(w, ROOT_DROP_AUTH);
 		return;
 	}
-	if (zt_packet_decompress(pkt, &len, ROOT_IO_MTU) != ZT_OK) {
+	if (zt_packet_decompress(pkt, &len, cap) != ZT_OK) {
 		drop(w, ROOT_DROP_MALFORMED);
 		return;
 	}
@@ -741,11 +785,8 @@ static void handle_for_us(struct root_worker *w, uint8_t *pkt, size_t len, const
 	case ZT_VERB_ECHO:
 	case ZT_VERB_MULTICAST_GATHER:
 	case ZT_VERB_NETWORK_CONFIG_REQUEST:
-		if (!root_limiter_take(&r->proto->reply_limit, p.address, now)) {
-			ROOT_STAT_INC(&w->counters, limited[ROOT_LIMIT_REPLY]);
-			drop(w, ROOT_DROP_RATELIMIT);
+		if (!reply_allowed(w, &p, from, now))
 			return;
-		}
 		break;
 	default:
 		break;
@@ -810,8 +851,8 @@ void root_handle_datagram(struct root_worker *w, uint8_t *d, size_t len, const s
 			drop(w, ROOT_DROP_FRAGMENT);
 			return;
 		}
-		handle_for_us(w, w->proc->whole, out_len, from, sock, now);
+		handle_for_us(w, w->proc->whole, out_len, sizeof w->proc->whole, from, sock, now);
 		return;
 	}
-	handle_for_us(w, d, len, from, sock, now);
+	handle_for_us(w, d, len, ROOT_IO_MTU, from, sock, now);
 }

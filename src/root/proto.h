@@ -27,6 +27,9 @@
 #define ROOT_MAX_HELLO_LENGTH 1400   /* a HELLO with 32 moons is 681 bytes */
 #define ROOT_PATH_ALIVE_MS 500000     /* relay to a path heard from within this window */
 #define ROOT_PATH_CONFIRM_MS 1000     /* at most one confirming HELLO per peer per second */
+#define ROOT_LIKE_RATE 16             /* multicast subscriptions per peer per second ... */
+#define ROOT_LIKE_BURST 256           /* ... with this burst (a 1.x leaf announces ~3 per network a minute) */
+#define ROOT_PREFIX_REPLY_RATE 200    /* replies per second per source prefix for off-path requests */
 
 /* The software version we advertise in HELLO and OK(HELLO). */
 #define ROOT_VERSION_MAJOR 0
@@ -36,6 +39,7 @@
 struct root_pending_hello {
 	_Atomic uint64_t packet_id; /* wire ID of a HELLO we sent (0 = free) */
 	_Atomic uint64_t address;
+	_Atomic uint64_t endpoint;  /* hash of where it was sent: only an OK from there confirms the path */
 	_Atomic int64_t sent;
 };
 
@@ -43,6 +47,8 @@ struct root_proto {
 	struct root_limiter validation_limit; /* per source prefix */
 	struct root_limiter reply_limit;      /* per peer address */
 	struct root_limiter confirm_limit;    /* confirming HELLOs per peer */
+	struct root_limiter like_limit;       /* MULTICAST_LIKE tuples per peer */
+	struct root_limiter reply_prefix_limit; /* replies per source prefix to requests off a peer's known path */
 	struct root_mcast mcast;
 	_Atomic uint64_t *rendezvous;         /* slot: pair tag (32) | seconds (32) */
 	struct root_pending_hello pending[ROOT_PENDING_HELLO_SLOTS];
@@ -74,6 +80,7 @@ struct root_proc {
 	struct root_keyslot keys[ROOT_KEYCACHE_SLOTS];
 	struct zt_defrag *defrag; /* reassembly of fragmented packets addressed to us */
 	uint8_t whole[ZT_PROTO_MAX_PACKET_LENGTH + 16]; /* a reassembled packet */
+	uint8_t big[ZT_PROTO_MAX_PACKET_LENGTH];        /* a reply being built (tx_begin/tx_end) */
 	/* Large scratch structures, kept here rather than on the stack. */
 	struct zt_verb_hello hello;
 	struct zt_verb_ok_multicast_gather gather;

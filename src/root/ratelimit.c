@@ -64,18 +64,24 @@ static int64_t refill(const struct root_limiter *l, uint64_t v, uint32_t t)
 	return tokens > l->burst_milli ? l->burst_milli : tokens;
 }
 
-bool root_limiter_take(struct root_limiter *l, uint64_t key, int64_t now)
+bool root_limiter_take_n(struct root_limiter *l, uint64_t key, int64_t now, uint32_t n)
 {
 	_Atomic uint64_t *slot = &l->slots[hash(key) & l->mask];
 	uint32_t t = (uint32_t)(now - l->epoch);
+	int64_t cost = (int64_t)n * 1000;
 	uint64_t v = atomic_load_explicit(slot, memory_order_relaxed);
 	for (;;) {
 		int64_t tokens = refill(l, v, t);
-		if (tokens < 1000)
+		if (tokens < cost)
 			return false;
-		if (atomic_compare_exchange_weak(slot, &v, pack((int32_t)(tokens - 1000), t)))
+		if (atomic_compare_exchange_weak(slot, &v, pack((int32_t)(tokens - cost), t)))
 			return true;
 	}
+}
+
+bool root_limiter_take(struct root_limiter *l, uint64_t key, int64_t now)
+{
+	return root_limiter_take_n(l, key, now, 1);
 }
 
 void root_limiter_penalize(struct root_limiter *l, uint64_t key, int64_t now, double tokens)

@@ -28,6 +28,8 @@ void root_limiter_free(struct root_limiter *l);
 
 /* Takes one token for key at now (ms); false if the bucket is empty. */
 bool root_limiter_take(struct root_limiter *l, uint64_t key, int64_t now);
+/* Takes n tokens at once (all or nothing). */
+bool root_limiter_take_n(struct root_limiter *l, uint64_t key, int64_t now, uint32_t n);
 
 /* Puts a bucket into debt (e.g. after a failed identity validation): it refills from -tokens. */
 void root_limiter_penalize(struct root_limiter *l, uint64_t key, int64_t now, double tokens);

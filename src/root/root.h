@@ -44,6 +44,7 @@ struct root_worker {
 	struct root *root;
 	int index;
 	pthread_t thread;
+	bool started;
 	struct root_io io;
 	struct root_proc *proc;
 	struct root_counters counters;

@@ -8,6 +8,7 @@
 #include <lmdb.h>
 
 #include "common/log.h"
+#include "node/crypto.h"
 #include "node/buf.h"
 #include "store.h"
 
@@ -115,7 +116,9 @@ zt_err root_store_open(struct root_store *s, const char *dir, uint64_t map_size,
 		log_warn("cannot create %s", dir);
 		return -errno;
 	}
+	/* Every thread that may read (workers, HTTP, flush, validator) needs a reader slot. */
 	if ((rc = mdb_env_create(&env)) || (rc = mdb_env_set_maxdbs(env, 4)) ||
+	    (rc = mdb_env_set_maxreaders(env, ROOT_STORE_READERS)) ||
 	    (rc = mdb_env_set_mapsize(env, (size_t)map_size)) ||
 	    (rc = mdb_env_open(env, dir, MDB_NOSYNC | MDB_NOTLS, 0600))) {
 		zt_err e = db_err(rc, dir);
@@ -135,6 +138,7 @@ zt_err root_store_open(struct root_store *s, const char *dir, uint64_t map_size,
 	s->peers_dbi = peers;
 	s->meta_dbi = meta;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->wake_lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	return ZT_OK;
 }
@@ -147,6 +151,7 @@ void root_store_close(struct root_store *s)
 	mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->wake_lock);
 	pthread_cond_destroy(&s->wake);
 	s->env = NULL;
 }
@@ -197,10 +202,23 @@ zt_err root_store_get(struct root_store *s, uint64_t address, struct root_peer *
 	MDB_val k = { 5, kb }, v;
 	int rc;
 	addr_key(kb, address);
-	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)))
-		return db_err(rc, "get");
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn))) {
+		atomic_fetch_add(&s->errors, 1);
+		if (zt_log_ratelimit((uint64_t)(int64_t)rc, now_ms(), 10000))
+			db_err(rc, "get");
+		return ZT_EDB;
+	}
 	rc = mdb_get(txn, s->peers_dbi, &k, &v);
-	zt_err e = rc == MDB_SUCCESS ? root_store_decode(out, address, v.mv_data, v.mv_size) : db_err(rc, "get");
+	zt_err e = ZT_ENOTFOUND;
+	if (rc == MDB_SUCCESS) {
+		e = root_store_decode(out, address, v.mv_data, v.mv_size);
+	} else if (rc != MDB_NOTFOUND) {
+		/* On the packet path: count, and log at most one line per error kind per 10 s. */
+		atomic_fetch_add(&s->errors, 1);
+		if (zt_log_ratelimit((uint64_t)(int64_t)rc, now_ms(), 10000))
+			db_err(rc, "get");
+		e = ZT_EDB;
+	}
 	mdb_txn_abort(txn);
 	return e;
 }
@@ -227,10 +245,10 @@ static zt_err flush_batch(struct root_store *s, const uint64_t *addrs, size_t n)
 	MDB_txn *txn;
 	int rc;
 	size_t written = 0;
-	int64_t *persisted = malloc(n * sizeof *persisted);
+	struct root_peer *copies = malloc(n * sizeof *copies);
 	uint8_t *done = calloc(n, 1);
 	zt_err e = ZT_OK;
-	if (!persisted || !done) {
+	if (!copies || !done) {
 		e = -ENOMEM;
 		goto out;
 	}
@@ -239,11 +257,10 @@ static zt_err flush_batch(struct root_store *s, const uint64_t *addrs, size_t n)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct root_peer p;
 		uint8_t kb[5], vb[RECORD_MAX];
-		if (!root_cache_get(s->cache, addrs[i], &p))
+		if (!root_cache_get(s->cache, addrs[i], &copies[i]))
 			continue; /* removed meanwhile (failed validation, expiry of a clean entry) */
-		size_t len = root_store_encode(&p, vb, sizeof vb);
+		size_t len = root_store_encode(&copies[i], vb, sizeof vb);
 		addr_key(kb, addrs[i]);
 		MDB_val k = { 5, kb }, v = { len, vb };
 		if ((rc = mdb_put(txn, s->peers_dbi, &k, &v, 0))) {
@@ -251,7 +268,6 @@ static zt_err flush_batch(struct root_store *s, const uint64_t *addrs, size_t n)
 			mdb_txn_abort(txn);
 			goto out;
 		}
-		persisted[i] = p.last_rx;
 		done[i] = 1;
 		written++;
 	}
@@ -259,16 +275,18 @@ static zt_err flush_batch(struct root_store *s, const uint64_t *addrs, size_t n)
 		e = db_err(rc, "flush commit");
 		goto out;
 	}
-	/* Only after the commit: a failed flush leaves the entries dirty for the next try. */
+	/* Only after the commit, and only if unchanged since copied: otherwise it stays dirty. */
 	for (size_t i = 0; i < n; i++)
 		if (done[i])
-			root_cache_mark_clean(s->cache, addrs[i], persisted[i]);
+			root_cache_mark_clean(s->cache, &copies[i]);
 	atomic_fetch_add(&s->flushed, written);
 	atomic_fetch_add(&s->flushes, 1);
 out:
 	if (e)
 		atomic_fetch_add(&s->errors, 1);
-	free(persisted);
+	if (copies)
+		zt_wipe(copies, n * sizeof *copies);
+	free(copies);
 	free(done);
 	return e;
 }
@@ -306,17 +324,19 @@ static void *flush_thread(void *arg)
 {
 	struct root_store *s = arg;
 	int64_t last_sync = now_ms();
-	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-	while (!atomic_load(&s->stop)) {
+	for (;;) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		int64_t ns = ts.tv_nsec + (s->flush_interval_ms % 1000) * 1000000;
 		ts.tv_sec += s->flush_interval_ms / 1000 + ns / 1000000000;
 		ts.tv_nsec = ns % 1000000000;
-		pthread_mutex_lock(&m);
+		pthread_mutex_lock(&s->wake_lock);
 		if (!atomic_load(&s->stop))
-			pthread_cond_timedwait(&s->wake, &m, &ts);
-		pthread_mutex_unlock(&m);
+			pthread_cond_timedwait(&s->wake, &s->wake_lock, &ts);
+		bool stop = atomic_load(&s->stop);
+		pthread_mutex_unlock(&s->wake_lock);
+		if (stop)
+			break; /* root_store_stop does the final flush */
 		root_store_flush(s);
 		if (now_ms() - last_sync >= ROOT_STORE_SYNC_MS) {
 			mdb_env_sync(s->env, 1);
@@ -329,8 +349,9 @@ static void *flush_thread(void *arg)
 zt_err root_store_start(struct root_store *s)
 {
 	atomic_store(&s->stop, false);
-	if (pthread_create(&s->thread, NULL, flush_thread, s) != 0)
-		return -errno;
+	int rc = pthread_create(&s->thread, NULL, flush_thread, s);
+	if (rc)
+		return -rc;
 	s->thread_running = true;
 	return ZT_OK;
 }
@@ -338,8 +359,11 @@ zt_err root_store_start(struct root_store *s)
 void root_store_stop(struct root_store *s)
 {
 	if (s->thread_running) {
+		/* Under the lock the thread waits with, so the wake-up cannot be lost. */
+		pthread_mutex_lock(&s->wake_lock);
 		atomic_store(&s->stop, true);
 		pthread_cond_broadcast(&s->wake);
+		pthread_mutex_unlock(&s->wake_lock);
 		pthread_join(s->thread, NULL);
 		s->thread_running = false;
 	}

@@ -20,6 +20,8 @@
  */
 
 #define ROOT_STORE_SYNC_MS 30000
+/* Reader slots: every thread that may read (up to 256 workers, HTTP, flush, validators) needs one. */
+#define ROOT_STORE_READERS 1024
 
 struct root_store {
 	void *env;              /* MDB_env * */
@@ -30,6 +32,7 @@ struct root_store {
 	pthread_t thread;
 	bool thread_running;
 	pthread_mutex_t lock;   /* serializes flushes (thread, SIGTERM path, tests) */
+	pthread_mutex_t wake_lock; /* with `wake`: the flush thread's sleep */
 	pthread_cond_t wake;
 	atomic_bool stop;
 	_Atomic uint64_t flushed;  /* records written since start */
@@ -39,7 +42,7 @@ struct root_store {
 
 /*
  * Opens (creating) the LMDB environment in directory `dir` (created mode 0700 if missing) with the
- * given map size. Returns ZT_OK or ZT_EDB (the reason is logged).
+ * given map size and ROOT_STORE_READERS reader slots. Returns ZT_OK or ZT_EDB (the reason is logged).
  */
 zt_err root_store_open(struct root_store *s, const char *dir, uint64_t map_size, struct root_cache *cache,
 		       int64_t flush_interval_ms);
@@ -51,7 +54,10 @@ zt_err root_store_load(struct root_store *s, uint64_t *count);
 /* Writes all dirty cache entries now, in one transaction. */
 zt_err root_store_flush(struct root_store *s);
 
-/* Reads one stored peer (a miss in the cache can fall back to this). Returns ZT_ENOTFOUND if absent. */
+/*
+ * Reads one stored peer (a miss in the cache can fall back to this). Returns ZT_ENOTFOUND if absent,
+ * ZT_EDB on a database error (counted in `errors`, logged at most every 10 s).
+ */
 zt_err root_store_get(struct root_store *s, uint64_t address, struct root_peer *out);
 
 /* Starts / stops the background flush thread (stop does a final flush). */

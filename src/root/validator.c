@@ -33,6 +33,7 @@ static bool vq_pop(struct root_vqueue *q, struct root_vjob *out)
 	if (!q->len)
 		return false;
 	*out = q->jobs[q->head];
+	zt_wipe(&q->jobs[q->head], sizeof q->jobs[q->head]); /* it holds an agreed key */
 	q->head = (q->head + 1) % q->cap;
 	q->len--;
 	return true;
@@ -64,11 +65,18 @@ static void hand_back(struct root *r, const struct root_vjob *job)
 	pthread_mutex_lock(&w->done_lock);
 	if (w->done_len == w->done_cap) {
 		size_t ncap = w->done_cap ? w->done_cap * 2 : 16;
-		struct root_vjob *nd = ncap <= ROOT_VALIDATOR_QUEUE ? realloc(w->done, ncap * sizeof *nd) : NULL;
+		struct root_vjob *nd = ncap <= ROOT_VALIDATOR_QUEUE ? malloc(ncap * sizeof *nd) : NULL;
 		if (!nd) {
 			/* The node retries its HELLO; its identity is cached now, so that one is cheap. */
 			pthread_mutex_unlock(&w->done_lock);
 			return;
+		}
+		/* Copy and wipe rather than realloc: the jobs carry agreed keys. */
+		if (w->done_len)
+			memcpy(nd, w->done, w->done_len * sizeof *nd);
+		if (w->done) {
+			zt_wipe(w->done, w->done_cap * sizeof *w->done);
+			free(w->done);
 		}
 		w->done = nd;
 		w->done_cap = ncap;
@@ -105,16 +113,20 @@ static void validate_one(struct root_validator *v, struct root_vjob *job)
 	p.last_rx = now;
 	/* Another HELLO of the same node may have been validated meanwhile: keep what is there. */
 	struct root_peer existing;
-	if (root_cache_get(&r->cache, p.address, &existing)) {
-		if (memcmp(existing.pub, p.pub, 64) != 0)
+	p.flags |= ROOT_PEER_DIRTY;
+	zt_err e = root_cache_put_if_absent(&r->cache, &p, &existing);
+	zt_wipe(&p, sizeof p);
+	if (e == ZT_EEXIST) {
+		bool same = !memcmp(existing.pub, job->id.pub, 64);
+		zt_wipe(&existing, sizeof existing);
+		if (!same)
 			return; /* someone else holds the address now: the worker reports the collision */
+	} else if (e) {
+		ROOT_STAT_INC(&r->misc_counters, dropped[ROOT_DROP_QUEUE_FULL]);
+		if (zt_log_ratelimit(0xcafe, now, 10000))
+			log_warnx("cannot add peer %s: %s (raise cacheMaxPeers?)", addr, zt_strerror(e));
+		return;
 	} else {
-		zt_err e = root_cache_put(&r->cache, &p, true);
-		if (e) {
-			if (zt_log_ratelimit(0xcafe, now, 10000))
-				log_warnx("cannot add peer %s: %s", addr, zt_strerror(e));
-			return;
-		}
 		log_debug("new peer: address=%s", addr);
 	}
 	hand_back(r, job);
@@ -161,9 +173,10 @@ zt_err root_validator_start(struct root *r, int nthreads)
 		return -ENOMEM;
 	}
 	for (int i = 0; i < nthreads; i++) {
-		if (pthread_create(&v->threads[i], NULL, validator_thread, v) != 0) {
+		int rc = pthread_create(&v->threads[i], NULL, validator_thread, v);
+		if (rc) {
 			root_validator_stop(r);
-			return -errno;
+			return -rc;
 		}
 		v->nthreads++;
 	}

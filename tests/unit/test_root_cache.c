@@ -76,7 +76,9 @@ START_TEST(touch_learns_paths_and_marks_dirty)
 	bool resync;
 	ck_assert_uint_eq(root_cache_take_dirty(&c, dirty, 8, &resync), 1);
 	ck_assert_uint_eq(dirty[0], 0x45de99e693ULL);
-	root_cache_mark_clean(&c, dirty[0], 1000);
+	struct root_peer copy;
+	ck_assert(root_cache_get(&c, dirty[0], &copy));
+	ck_assert(root_cache_mark_clean(&c, &copy));
 
 	struct zt_inetaddr from;
 	memset(&from, 0, sizeof from);
@@ -85,7 +87,19 @@ START_TEST(touch_learns_paths_and_marks_dirty)
 	from.port = 9994;
 	ck_assert(root_cache_touch(&c, 0x45de99e693ULL, &from, 1, true, 2000));
 	ck_assert_uint_eq(root_cache_take_dirty(&c, dirty, 8, &resync), 1);
-	root_cache_mark_clean(&c, dirty[0], 2000);
+	/* A copy taken before a change does not clean the entry: it is queued again. */
+	ck_assert(root_cache_get(&c, dirty[0], &copy));
+	from.port = 9995;
+	ck_assert(root_cache_touch(&c, 0x45de99e693ULL, &from, 1, true, 2001));
+	ck_assert(!root_cache_mark_clean(&c, &copy));
+	ck_assert_uint_eq(root_cache_take_dirty(&c, dirty, 8, &resync), 1);
+	ck_assert(root_cache_get(&c, dirty[0], &copy));
+	ck_assert(root_cache_mark_clean(&c, &copy));
+	from.port = 9994;
+	ck_assert(root_cache_touch(&c, 0x45de99e693ULL, &from, 1, true, 2002));
+	ck_assert_uint_eq(root_cache_take_dirty(&c, dirty, 8, &resync), 1);
+	ck_assert(root_cache_get(&c, dirty[0], &copy));
+	ck_assert(root_cache_mark_clean(&c, &copy));
 	/* Same path again shortly after: nothing to persist. */
 	ck_assert(root_cache_touch(&c, 0x45de99e693ULL, &from, 1, true, 3000));
 	ck_assert_uint_eq(root_cache_take_dirty(&c, dirty, 8, &resync), 0);
@@ -98,6 +112,15 @@ START_TEST(touch_learns_paths_and_marks_dirty)
 	ck_assert(root_peer_best_path(&got, 3500, 1000) == &got.v4);
 	ck_assert(root_peer_best_path(&got, 9000, 1000) == NULL);
 	ck_assert(!root_cache_touch(&c, 0x1111111111ULL, &from, 1, true, 3000));
+
+	/* put_if_absent never overwrites. */
+	struct root_peer other = mkpeer(0x45de99e693ULL), now_there;
+	other.pub[0] ^= 1;
+	ck_assert_int_eq(root_cache_put_if_absent(&c, &other, &now_there), ZT_EEXIST);
+	ck_assert_uint_eq(now_there.pub[0], got.pub[0]);
+	struct root_peer fresh = mkpeer(0x2222222222ULL);
+	ck_assert_int_eq(root_cache_put_if_absent(&c, &fresh, &now_there), ZT_OK);
+	ck_assert_uint_eq(now_there.address, 0x2222222222ULL);
 	root_cache_free(&c);
 }
 END_TEST
