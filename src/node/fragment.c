@@ -51,6 +51,7 @@ long zt_fragment_build(uint8_t *out, size_t cap, const uint8_t *pkt, size_t len,
 
 void zt_defrag_init(struct zt_defrag *t)
 {
+	t->discarded = 0;
 	for (unsigned i = 0; i < ZT_DEFRAG_SLOTS; i++) {
 		t->slot[i].have = 0;
 		t->slot[i].total = 0;
@@ -63,6 +64,13 @@ static void slot_clear(struct zt_defrag_slot *s)
 	s->have = 0;
 	s->total = 0;
 	s->used = 0;
+}
+
+/* Frees a slot whose pieces will never make a packet, counting them (they were stored, now lost). */
+static void slot_discard(struct zt_defrag *t, struct zt_defrag_slot *s)
+{
+	t->discarded += (uint64_t)__builtin_popcount(s->have);
+	slot_clear(s);
 }
 
 static bool slot_stale(const struct zt_defrag_slot *s, int64_t now)
@@ -81,7 +89,7 @@ static struct zt_defrag_slot *slot_for(struct zt_defrag *t, uint64_t id, int64_t
 	for (unsigned i = 0; i < ZT_DEFRAG_SLOTS; i++) {
 		struct zt_defrag_slot *s = &t->slot[i];
 		if (slot_stale(s, now))
-			slot_clear(s);
+			slot_discard(t, s);
 		if (s->have && s->packet_id == id)
 			return s;
 		if (!s->have) {
@@ -92,18 +100,20 @@ static struct zt_defrag_slot *slot_for(struct zt_defrag *t, uint64_t id, int64_t
 		}
 	}
 	struct zt_defrag_slot *s = free_slot ? free_slot : oldest;
-	slot_clear(s);
+	slot_discard(t, s); /* nothing to count for a free slot; the evicted oldest's pieces are lost */
 	s->packet_id = id;
 	s->first_seen = now;
 	return s;
 }
 
 /* Copies the pieces in fragment-number order; the slot is freed whatever the outcome. */
-static zt_err slot_assemble(struct zt_defrag_slot *s, uint8_t *out, size_t cap, size_t *out_len)
+static zt_err slot_assemble(struct zt_defrag *t, struct zt_defrag_slot *s, uint8_t *out, size_t cap, size_t *out_len)
 {
 	zt_err err = ZT_OK;
 	if (cap < s->used) {
 		err = ZT_ENOSPACE;
+		/* The piece just added is the caller's to count; the ones held before are lost here. */
+		t->discarded += (uint64_t)__builtin_popcount(s->have) - 1;
 		goto out;
 	}
 	size_t n = 0;
@@ -159,7 +169,7 @@ zt_err zt_defrag_add(struct zt_defrag *t, const uint8_t *d, size_t len, int64_t 
 		s->total = (uint8_t)total;
 	}
 	if (s->used + piece_len > ZT_PROTO_MAX_PACKET_LENGTH) {
-		slot_clear(s);
+		slot_discard(t, s); /* the held pieces; the caller counts the rejected one */
 		return ZT_ETOOBIG;
 	}
 	memcpy(s->data + s->used, piece, piece_len);
@@ -170,7 +180,7 @@ zt_err zt_defrag_add(struct zt_defrag *t, const uint8_t *d, size_t len, int64_t 
 
 	if (!s->total || s->have != (uint8_t)((1u << s->total) - 1))
 		return ZT_EPENDING;
-	return slot_assemble(s, out, cap, out_len);
+	return slot_assemble(t, s, out, cap, out_len);
 }
 
 unsigned zt_defrag_expire(struct zt_defrag *t, int64_t now)
@@ -178,7 +188,7 @@ unsigned zt_defrag_expire(struct zt_defrag *t, int64_t now)
 	unsigned n = 0;
 	for (unsigned i = 0; i < ZT_DEFRAG_SLOTS; i++) {
 		if (slot_stale(&t->slot[i], now)) {
-			slot_clear(&t->slot[i]);
+			slot_discard(t, &t->slot[i]);
 			n++;
 		}
 	}

@@ -66,6 +66,12 @@ struct zt_defrag_slot {
  */
 struct zt_defrag {
 	struct zt_defrag_slot slot[ZT_DEFRAG_SLOTS];
+	/*
+	 * Pieces that were stored and then thrown away without making a packet (expired, evicted when
+	 * the table was full, or with a packet that grew too big): for drop statistics. Pieces that
+	 * zt_defrag_add rejects outright are not counted here; its return code tells the caller.
+	 */
+	uint64_t discarded;
 };
 
 /* Empties the table. */

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "common/jsonconf.h"
 #include "common/log.h"
 #include "conf.h"
 #include "node/constants.h"
@@ -29,116 +28,65 @@ void root_config_defaults(struct root_config *c)
 	c->log_level = ZT_LOG_INFO;
 }
 
-struct cfg_ctx {
-	const char *name;
-	char *err;
-	size_t errlen;
-};
-
-static zt_err fail(struct cfg_ctx *x, const char *key, const char *fmt, ...)
-{
-	int n = snprintf(x->err, x->errlen, "%s: \"%s\": ", x->name, key);
-	if (n >= 0 && (size_t)n < x->errlen) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
-		va_end(ap);
-	}
-	return ZT_ECONFIG;
-}
-
-static zt_err get_int(struct cfg_ctx *x, json_t *v, const char *key, long long lo, long long hi, long long *out)
-{
-	if (!json_is_integer(v))
-		return fail(x, key, "must be an integer");
-	long long n = json_integer_value(v);
-	if (n < lo || n > hi)
-		return fail(x, key, "%lld is out of range (%lld..%lld)", n, lo, hi);
-	*out = n;
-	return ZT_OK;
-}
-
-static zt_err get_port(struct cfg_ctx *x, json_t *v, const char *key, uint16_t *out)
-{
-	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535) {
-		char *s = json_dumps(v, JSON_ENCODE_ANY);
-		zt_err e = fail(x, key, "%s is not a UDP port (1..65535)", s ? s : "value");
-		free(s);
-		return e;
-	}
-	*out = (uint16_t)json_integer_value(v);
-	return ZT_OK;
-}
-
-static zt_err get_string(struct cfg_ctx *x, json_t *v, const char *key, char *out, size_t cap)
-{
-	if (!json_is_string(v))
-		return fail(x, key, "must be a string");
-	if (json_string_length(v) >= cap)
-		return fail(x, key, "is too long (at most %zu characters)", cap - 1);
-	memcpy(out, json_string_value(v), json_string_length(v) + 1);
-	return ZT_OK;
-}
-
-static zt_err parse_ports(struct cfg_ctx *x, struct root_config *c, json_t *v)
+static zt_err parse_ports(struct zt_conf_ctx *x, struct root_config *c, json_t *v)
 {
 	if (json_is_integer(v)) {
 		c->nports = 1;
-		return get_port(x, v, "port", &c->ports[0]);
+		return zt_conf_port(x, v, "port", false, &c->ports[0]);
 	}
 	if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > ROOT_MAX_PORTS)
-		return fail(x, "port", "must be a port number or an array of 1..%d port numbers", ROOT_MAX_PORTS);
+		return zt_conf_fail(x, "port", "must be a port number or an array of 1..%d port numbers", ROOT_MAX_PORTS);
 	size_t i;
 	json_t *p;
 	c->nports = 0;
 	json_array_foreach(v, i, p) {
-		zt_err e = get_port(x, p, "port", &c->ports[c->nports++]);
+		zt_err e = zt_conf_port(x, p, "port", false, &c->ports[c->nports++]);
 		if (e)
 			return e;
 	}
 	return ZT_OK;
 }
 
-static zt_err parse_binds(struct cfg_ctx *x, struct root_config *c, json_t *v)
+static zt_err parse_binds(struct zt_conf_ctx *x, struct root_config *c, json_t *v)
 {
 	if (!json_is_array(v) || json_array_size(v) > ROOT_MAX_BINDS)
-		return fail(x, "bind", "must be an array of at most %d IP addresses", ROOT_MAX_BINDS);
+		return zt_conf_fail(x, "bind", "must be an array of at most %d IP addresses", ROOT_MAX_BINDS);
 	size_t i;
 	json_t *a;
 	c->nbinds = 0;
 	json_array_foreach(v, i, a) {
 		if (!json_is_string(a) || zt_inetaddr_parse(&c->binds[c->nbinds], json_string_value(a)) != ZT_OK ||
 		    c->binds[c->nbinds].port != 0)
-			return fail(x, "bind", "entry %zu is not an IPv4 or IPv6 address (without a port)", i);
+			return zt_conf_fail(x, "bind", "entry %zu is not an IPv4 or IPv6 address (without a port)", i);
 		c->nbinds++;
 	}
 	return ZT_OK;
 }
 
-static zt_err parse_limits(struct cfg_ctx *x, struct root_config *c, json_t *o)
+static zt_err parse_limits(struct zt_conf_ctx *x, struct root_config *c, json_t *o)
 {
 	if (!json_is_object(o))
-		return fail(x, "rateLimits", "must be an object");
+		return zt_conf_fail(x, "rateLimits", "must be an object");
 	const char *key;
 	json_t *v;
 	long long n;
 	json_object_foreach(o, key, v) {
 		zt_err e;
 		if (!strcmp(key, "helloValidationsPerPrefix")) {
-			if ((e = get_int(x, v, "rateLimits.helloValidationsPerPrefix", 1, 100000, &n)))
+			if ((e = zt_conf_int(x, v, "rateLimits.helloValidationsPerPrefix", 1, 100000, &n)))
 				return e;
 			c->hello_validations_per_prefix = (int)n;
 		} else if (!strcmp(key, "repliesPerPeer")) {
-			if ((e = get_int(x, v, "rateLimits.repliesPerPeer", 1, 100000, &n)))
+			if ((e = zt_conf_int(x, v, "rateLimits.repliesPerPeer", 1, 100000, &n)))
 				return e;
 			c->replies_per_peer = (int)n;
 		} else if (!strcmp(key, "whoisMaxAddresses")) {
-			if ((e = get_int(x, v, "rateLimits.whoisMaxAddresses", 1, 256, &n)))
+			if ((e = zt_conf_int(x, v, "rateLimits.whoisMaxAddresses", 1, 256, &n)))
 				return e;
 			c->whois_max_addresses = (int)n;
 		} else {
-			return fail(x, key, "unknown key in \"rateLimits\" (known: helloValidationsPerPrefix, "
-					    "repliesPerPeer, whoisMaxAddresses)");
+			return zt_conf_fail(x, key, "unknown key in \"rateLimits\" (known: helloValidationsPerPrefix, "
+						    "repliesPerPeer, whoisMaxAddresses)");
 		}
 	}
 	return ZT_OK;
@@ -146,19 +94,11 @@ static zt_err parse_limits(struct cfg_ctx *x, struct root_config *c, json_t *o)
 
 zt_err root_config_parse(struct root_config *c, const char *json, const char *name, char *err, size_t errlen)
 {
-	struct cfg_ctx x = { name, err, errlen };
-	json_error_t je;
-	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &je);
-	zt_err e = ZT_OK;
-	if (!root) {
-		snprintf(err, errlen, "%s: line %d column %d: %s", name, je.line, je.column, je.text);
-		return ZT_ECONFIG;
-	}
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "%s: the top level must be a JSON object", name);
-		e = ZT_ECONFIG;
-		goto out;
-	}
+	struct zt_conf_ctx x = { name, err, errlen };
+	json_t *root = NULL;
+	zt_err e = zt_conf_parse(json, name, &root, err, errlen);
+	if (e)
+		return e;
 	const char *key;
 	json_t *v;
 	long long n;
@@ -170,43 +110,43 @@ zt_err root_config_parse(struct root_config *c, const char *json, const char *na
 		} else if (!strcmp(key, "bind")) {
 			e = parse_binds(&x, c, v);
 		} else if (!strcmp(key, "threads")) {
-			if (!(e = get_int(&x, v, key, 0, 256, &n)))
+			if (!(e = zt_conf_int(&x, v, key, 0, 256, &n)))
 				c->threads = (int)n;
 		} else if (!strcmp(key, "relayMaxHops")) {
-			if (!(e = get_int(&x, v, key, 0, 7, &n)))
+			if (!(e = zt_conf_int(&x, v, key, 0, 7, &n)))
 				c->relay_max_hops = (int)n;
 		} else if (!strcmp(key, "planetFile")) {
-			e = get_string(&x, v, key, c->planet_file, sizeof c->planet_file);
+			e = zt_conf_string(&x, v, key, c->planet_file, sizeof c->planet_file);
 		} else if (!strcmp(key, "flushIntervalMs")) {
-			if (!(e = get_int(&x, v, key, 10, 600000, &n)))
+			if (!(e = zt_conf_int(&x, v, key, 10, 600000, &n)))
 				c->flush_interval_ms = n;
 		} else if (!strcmp(key, "http")) {
 			if (json_is_false(v) || json_is_null(v)) {
 				c->http[0] = '\0';
-			} else if (!(e = get_string(&x, v, key, c->http, sizeof c->http))) {
+			} else if (!(e = zt_conf_string(&x, v, key, c->http, sizeof c->http))) {
 				struct zt_inetaddr a;
 				if (zt_inetaddr_parse(&a, c->http) != ZT_OK || a.port == 0)
-					e = fail(&x, key, "\"%s\" is not IP:port (e.g. \"127.0.0.1:9993\" or \"[::1]:9993\")",
+					e = zt_conf_fail(&x, key, "\"%s\" is not IP:port (e.g. \"127.0.0.1:9993\" or \"[::1]:9993\")",
 						 c->http);
 			}
 		} else if (!strcmp(key, "cacheMaxPeers")) {
-			if (!(e = get_int(&x, v, key, 1000, 1000000000LL, &n)))
+			if (!(e = zt_conf_int(&x, v, key, 1000, 1000000000LL, &n)))
 				c->cache_max_peers = (uint64_t)n;
 		} else if (!strcmp(key, "peerExpirySeconds")) {
-			if (!(e = get_int(&x, v, key, 60, 365LL * 86400, &n)))
+			if (!(e = zt_conf_int(&x, v, key, 60, 365LL * 86400, &n)))
 				c->peer_expiry_ms = n * 1000;
 		} else if (!strcmp(key, "lmdbMapSizeMiB")) {
-			if (!(e = get_int(&x, v, key, 16, 1LL << 22, &n)))
+			if (!(e = zt_conf_int(&x, v, key, 16, 1LL << 22, &n)))
 				c->lmdb_map_size = (uint64_t)n << 20;
 		} else if (!strcmp(key, "rateLimits")) {
 			e = parse_limits(&x, c, v);
 		} else if (!strcmp(key, "logLevel")) {
 			if (!json_is_string(v) || zt_log_level_parse(json_string_value(v)) < 0)
-				e = fail(&x, key, "must be one of \"error\", \"warn\", \"info\", \"debug\"");
+				e = zt_conf_fail(&x, key, "must be one of \"error\", \"warn\", \"info\", \"debug\"");
 			else
 				c->log_level = zt_log_level_parse(json_string_value(v));
 		} else {
-			e = fail(&x, key, "unknown key (see docs/running-a-root.md for the settings)");
+			e = zt_conf_fail(&x, key, "unknown key (see docs/running-a-root.md for the settings)");
 		}
 		if (e)
 			goto out;
@@ -225,40 +165,12 @@ out:
 
 zt_err root_config_load(struct root_config *c, const char *path, bool optional, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		if (errno == ENOENT && optional)
-			return ZT_ENOTFOUND;
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return ZT_ECONFIG;
-	}
 	char *text = NULL;
-	size_t len = 0, cap = 0;
-	zt_err e = ZT_OK;
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			if (cap > (1 << 20)) {
-				snprintf(err, errlen, "%s: larger than 1 MiB, not a config file", path);
-				e = ZT_ECONFIG;
-				goto out;
-			}
-			char *t = realloc(text, cap);
-			if (!t) {
-				e = -ENOMEM;
-				goto out;
-			}
-			text = t;
-		}
-		size_t r = fread(text + len, 1, 4096, f);
-		len += r;
-		if (r < 4096)
-			break;
-	}
-	text[len] = '\0';
+	zt_err e = zt_conf_read(path, optional, &text, err, errlen);
+
+	if (e)
+		return e;
 	e = root_config_parse(c, text, path, err, errlen);
-out:
 	free(text);
-	fclose(f);
 	return e;
 }

@@ -13,13 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <config.h> /* autotools: PACKAGE_VERSION */
 
 #include "common/file.h"
+#include "common/home.h"
+#include "common/identity_file.h"
 #include "common/log.h"
 #include "conf.h"
 #include "http.h"
@@ -30,7 +31,6 @@
 #include "root.h"
 #include "validator.h"
 
-#define IDENTITY_FILE_MAX 1024
 #define PLANET_FILE_MAX (64 * 1024)
 #define HOUSEKEEPING_MS 30000
 #define ONLINE_RECOUNT_MS 10000
@@ -52,87 +52,6 @@ static void usage(FILE *f)
 		"Signals: SIGHUP reloads the config and the planet; SIGTERM flushes the peer cache and exits.\n");
 }
 
-static zt_err default_home(char *out, size_t cap)
-{
-	if (geteuid() == 0) {
-		snprintf(out, cap, "/var/lib/zerotier-root");
-		return ZT_OK;
-	}
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	int n;
-	if (state && *state)
-		n = snprintf(out, cap, "%s/zerotier-root", state);
-	else if (home && *home)
-		n = snprintf(out, cap, "%s/.local/state/zerotier-root", home);
-	else
-		return ZT_ECONFIG;
-	return n > 0 && (size_t)n < cap ? ZT_OK : ZT_ECONFIG;
-}
-
-/* out = name if absolute, else dir/name. Returns -1 (and an empty out) if it does not fit. */
-static int path_join(char *out, size_t cap, const char *dir, const char *name)
-{
-	size_t dl = name[0] == '/' ? 0 : strlen(dir), nl = strlen(name);
-	if (dl + 1 + nl + 1 > cap) {
-		out[0] = '\0';
-		return -1;
-	}
-	if (dl) {
-		memcpy(out, dir, dl);
-		out[dl++] = '/';
-	}
-	memcpy(out + dl, name, nl + 1);
-	return 0;
-}
-
-/* Loads identity.secret from the home directory, creating it (and identity.public) on first start. */
-static zt_err load_identity(struct root *r)
-{
-	char path[PATH_MAX], pubpath[PATH_MAX];
-	char *text = NULL;
-	size_t len = 0;
-	zt_err e;
-	path_join(path, sizeof path, r->home, "identity.secret");
-	path_join(pubpath, sizeof pubpath, r->home, "identity.public");
-	e = zt_file_read(path, IDENTITY_FILE_MAX, &text, &len);
-	if (e == -ENOENT) {
-		log_info("no identity in %s: generating one (this takes a moment)", r->home);
-		if ((e = zt_identity_generate(&r->id)))
-			return e;
-		char s[ZT_IDENTITY_STRING_MAX];
-		int n = zt_identity_to_string(&r->id, true, s, sizeof s);
-		e = zt_file_write_new(path, s, (size_t)n, 0600);
-		zt_wipe(s, sizeof s);
-		if (e) {
-			log_error("cannot write %s: %s", path, zt_strerror(e));
-			return e;
-		}
-		n = zt_identity_to_string(&r->id, false, s, sizeof s);
-		if ((e = zt_file_write_atomic(pubpath, s, (size_t)n, 0644)))
-			log_warnx("cannot write %s: %s", pubpath, zt_strerror(e));
-		return ZT_OK;
-	}
-	if (e) {
-		log_error("cannot read %s: %s", path, zt_strerror(e));
-		return e;
-	}
-	e = zt_identity_from_string(&r->id, text);
-	zt_file_free(text, len);
-	if (e || !r->id.has_private) {
-		log_error("%s: not a secret identity (%s)", path, e ? zt_strerror(e) : "no private key");
-		return e ? e : ZT_EINVALID;
-	}
-	if ((e = zt_identity_validate(&r->id))) {
-		log_error("%s: the identity does not validate: %s", path, zt_strerror(e));
-		return e;
-	}
-	struct stat st;
-	if (stat(path, &st) == 0 && (st.st_mode & 077))
-		log_warnx("%s is readable by others (mode %03o): chmod 600 it", path, st.st_mode & 0777);
-	return ZT_OK;
-}
-
 /*
  * Loads the planet to serve (cfg.planet_file, else "planet" in the home directory if present).
  * On a reload failure the old planet stays.
@@ -143,7 +62,7 @@ static zt_err load_planet(struct root *r)
 	char *data = NULL;
 	size_t len = 0;
 	bool configured = r->cfg.planet_file[0] != '\0';
-	path_join(path, sizeof path, r->home, configured ? r->cfg.planet_file : "planet");
+	zt_path_join(path, sizeof path, r->home, configured ? r->cfg.planet_file : "planet");
 	zt_err e = zt_file_read(path, PLANET_FILE_MAX, &data, &len);
 	if (e == -ENOENT && !configured)
 		return ZT_OK;
@@ -251,6 +170,7 @@ static void *worker_main(void *arg)
 	struct root_vjob *jobs = NULL;
 	size_t njobs = 0, cap = 0;
 	int64_t last_expire = 0;
+	uint64_t defrag_counted = 0;
 	while (!atomic_load(&r->stop)) {
 		int n = root_io_recv(&w->io, 250);
 		int64_t now = root_now();
@@ -282,6 +202,11 @@ static void *worker_main(void *arg)
 		if (now - last_expire > 1000) {
 			zt_defrag_expire(w->proc->defrag, now);
 			last_expire = now;
+		}
+		/* Fragments for us that were held and then given up on are drops too. */
+		if (w->proc->defrag->discarded != defrag_counted) {
+			ROOT_STAT_ADD(&w->counters, dropped[ROOT_DROP_FRAGMENT], w->proc->defrag->discarded - defrag_counted);
+			defrag_counted = w->proc->defrag->discarded;
 		}
 	}
 	if (jobs)
@@ -465,12 +390,12 @@ int main(int argc, char **argv)
 		log_error("libsodium failed to initialize");
 		return 1;
 	}
-	if (!r->home[0] && default_home(r->home, sizeof r->home) != ZT_OK) {
+	if (!r->home[0] && zt_home_default("zerotier-root", r->home, sizeof r->home) != ZT_OK) {
 		fprintf(stderr, "zerotier-root: no home directory: use --home DIR\n");
 		return 2;
 	}
 	if (!r->config_path[0]) {
-		path_join(r->config_path, sizeof r->config_path, r->home, "root.json");
+		zt_path_join(r->config_path, sizeof r->config_path, r->home, "root.json");
 		r->config_optional = true;
 	}
 	if (load_config(r, &r->cfg) != ZT_OK)
@@ -493,7 +418,7 @@ int main(int argc, char **argv)
 	pthread_rwlock_init(&r->planet.lock, NULL);
 	root_history_init(&r->history);
 	r->start_time = root_now();
-	if (load_identity(r) != ZT_OK)
+	if (zt_home_identity_load(r->home, &r->id) != ZT_OK)
 		goto out;
 	zt_identity_to_string(&r->id, false, r->id_public, sizeof r->id_public);
 	if (load_planet(r) != ZT_OK)
@@ -507,7 +432,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	char dbdir[PATH_MAX];
-	path_join(dbdir, sizeof dbdir, r->home, "peers.lmdb");
+	zt_path_join(dbdir, sizeof dbdir, r->home, "peers.lmdb");
 	if ((e = root_store_open(&r->store, dbdir, r->cfg.lmdb_map_size, &r->cache, r->cfg.flush_interval_ms)))
 		goto out;
 	int64_t t0 = root_now();

@@ -41,9 +41,21 @@ static bool vq_pop(struct root_vqueue *q, struct root_vjob *out)
 
 bool root_validator_submit(struct root_validator *v, const struct root_vjob *job, int64_t now)
 {
-	bool suspect = root_validator_is_suspect(v, job->prefix, now);
+	size_t slot = suspect_slot(job->prefix);
+	bool ok;
 	pthread_mutex_lock(&v->lock);
-	bool ok = vq_push(suspect ? &v->suspect : &v->clean, job);
+	/*
+	 * Fairness: the first-class queue holds at most one HELLO per source prefix, from prefixes with
+	 * no recent failure; everything else waits in the second-class queue. A new node from a clean
+	 * prefix thus waits behind at most one validation per other prefix, however hard they flood.
+	 */
+	if (!root_validator_is_suspect(v, job->prefix, now) && !v->clean_pending[slot]) {
+		ok = vq_push(&v->clean, job);
+		if (ok)
+			v->clean_pending[slot] = 1;
+	} else {
+		ok = vq_push(&v->suspect, job);
+	}
 	pthread_mutex_unlock(&v->lock);
 	if (ok)
 		pthread_cond_signal(&v->cond);
@@ -140,7 +152,9 @@ static void *validator_thread(void *arg)
 		return NULL;
 	pthread_mutex_lock(&v->lock);
 	while (!v->stop) {
-		if (!vq_pop(&v->clean, job) && !vq_pop(&v->suspect, job)) {
+		if (vq_pop(&v->clean, job)) {
+			v->clean_pending[suspect_slot(job->prefix)] = 0;
+		} else if (!vq_pop(&v->suspect, job)) {
 			pthread_cond_wait(&v->cond, &v->lock);
 			continue;
 		}
@@ -166,9 +180,10 @@ zt_err root_validator_start(struct root *r, int nthreads)
 	v->clean.jobs = calloc(ROOT_VALIDATOR_QUEUE, sizeof(struct root_vjob));
 	v->suspect.jobs = calloc(ROOT_VALIDATOR_QUEUE, sizeof(struct root_vjob));
 	v->suspect_until = calloc(ROOT_SUSPECT_SLOTS, sizeof *v->suspect_until);
+	v->clean_pending = calloc(ROOT_SUSPECT_SLOTS, sizeof *v->clean_pending);
 	v->threads = calloc((size_t)nthreads, sizeof *v->threads);
 	r->validator = v;
-	if (!v->clean.jobs || !v->suspect.jobs || !v->suspect_until || !v->threads) {
+	if (!v->clean.jobs || !v->suspect.jobs || !v->suspect_until || !v->clean_pending || !v->threads) {
 		root_validator_stop(r);
 		return -ENOMEM;
 	}
@@ -201,6 +216,7 @@ void root_validator_stop(struct root *r)
 	free(v->clean.jobs);
 	free(v->suspect.jobs);
 	free((void *)v->suspect_until);
+	free(v->clean_pending);
 	free(v->threads);
 	pthread_mutex_destroy(&v->lock);
 	pthread_cond_destroy(&v->cond);

@@ -15,8 +15,10 @@
  * Identity validation off the packet path. A worker that receives a HELLO from an unknown node
  * checks its MAC (cheap), then queues the HELLO here; a validator thread runs the memory-hard hash
  * and, if the identity is valid, adds the peer to the cache and hands the HELLO back to that worker,
- * which answers it. Two queues: HELLOs from source prefixes with no recent failed validation are
- * served first, so a flood of bogus identities from some prefixes delays only those prefixes.
+ * which answers it. Two queues: the first-class one holds at most one HELLO per source prefix, and
+ * only from prefixes with no recent failed validation; it is always served first. So a flood of
+ * bogus identities delays a new node from another prefix by at most one validation per flooding
+ * prefix, and the flooders' own further HELLOs wait in the second-class queue.
  */
 
 #define ROOT_VALIDATOR_QUEUE 1024
@@ -38,6 +40,7 @@ struct root_validator {
 	struct root_vqueue clean, suspect;
 	bool stop;
 	_Atomic int64_t *suspect_until; /* per prefix hash slot */
+	uint8_t *clean_pending;         /* per prefix hash slot: a job is in the first-class queue (under lock) */
 };
 
 zt_err root_validator_start(struct root *r, int nthreads);

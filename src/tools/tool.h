@@ -16,7 +16,9 @@
 
 /* Exit codes (documented in zerotier(1)). */
 #define TOOL_EXIT_OK 0
-#define TOOL_EXIT_FAIL 1  /* the operation failed: invalid data, unreadable file, bad signature */
+/* 1: invalid data, unreadable file, bad signature; service not running, token refused, an error
+ * reported by the service, no ping reply */
+#define TOOL_EXIT_FAIL 1
 #define TOOL_EXIT_USAGE 2 /* unknown command or option, wrong argument count, unparseable argument */
 
 /* Returned by tool_args() when the command should go on (every real exit code is >= 0). */
@@ -24,7 +26,8 @@
 
 struct tool_ctx {
 	bool json;               /* -j: print data as JSON on stdout */
-	const char *home;        /* service home directory (-D, $ZT_HOME), for service commands */
+	const char *home;        /* service home directory (-p/-D); NULL: see tool_home() in client.h */
+	const char *token_path;  /* -t: the auth token file */
 	char cmd[64];            /* "identity sign": the prefix of every error message */
 	const char *usage;       /* usage of the command being run (arguments after its name) */
 	const char *description; /* one line about it */
@@ -84,5 +87,14 @@ int tool_identity_load(struct tool_ctx *ctx, const char *what, const char *arg, 
 /* Command groups. */
 int cmd_identity(int argc, char **argv, struct tool_ctx *ctx);
 int cmd_planet(int argc, char **argv, struct tool_ctx *ctx);
+/* Service commands (through the local API, client.h). */
+int cmd_service(int argc, char **argv, struct tool_ctx *ctx);
+int cmd_status(int argc, char **argv, struct tool_ctx *ctx);
+int cmd_peers(int argc, char **argv, struct tool_ctx *ctx);
+int cmd_ping(int argc, char **argv, struct tool_ctx *ctx);
+int cmd_roots(int argc, char **argv, struct tool_ctx *ctx);
+int cmd_addroot(int argc, char **argv, struct tool_ctx *ctx);
+int cmd_removeroot(int argc, char **argv, struct tool_ctx *ctx);
+int cmd_set(int argc, char **argv, struct tool_ctx *ctx);
 
 #endif

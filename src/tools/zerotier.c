@@ -6,6 +6,7 @@
 #include <config.h>
 #include "node/constants.h"
 #include "node/crypto.h"
+#include "cmd_dns.h"
 #include "tool.h"
 #include "util.h"
 
@@ -15,21 +16,35 @@
 static int cmd_help(int argc, char **argv, struct tool_ctx *ctx);
 static int cmd_version(int argc, char **argv, struct tool_ctx *ctx);
 
-/* Service commands (status, peers, ...) join this table; they find the home directory in ctx. */
+/* Service commands talk to the running node through its local API (client.h). */
 static const struct tool_cmd commands[] = {
 	{ "help", cmd_help, "[<command> [<subcommand>]]", "show the commands, or the usage of one" },
 	{ "version", cmd_version, "", "print the version of this tool" },
+	{ "service", cmd_service, "[<home>]", "run the node service (zerotier-node) in the foreground" },
+	{ "status", cmd_status, "", "this node: address, ONLINE/OFFLINE, version, ports" },
+	{ "peers", cmd_peers, "", "the peers: address, version, role, latency, paths" },
+	{ "roots", cmd_roots, "", "the roots: static, the planet's, dynamic ones with their members" },
+	{ "addroot", cmd_addroot, "static|dynamic ...",
+	  "add a root (kept across restarts): static <identity> <IP/port>..., or dynamic <name> "
+	  "[<default locator>] (a root set signed in DNS)" },
+	{ "removeroot", cmd_removeroot, "static <address> | dynamic <name>", "remove a static or a dynamic root" },
+	{ "set", cmd_set, "<setting> <value> ...", "change a setting (port, portmapping, try, ...)" },
+	{ "ping", cmd_ping, "<address>", "ECHO round trip to a node, through a root if needed" },
 	{ "identity", cmd_identity, "new|getpublic|validate|sign|verify ...",
 	  "create node identities, check them, sign and verify with them" },
 	{ "planet", cmd_planet, "keygen|new|show ...", "create, sign and inspect planet and moon files" },
+	{ "locator", cmd_locator, "new|show|verify ...", "sign and check locators: where a node can be reached" },
+	{ "dns", cmd_dns, "keygen|name|txt|lookup ...", "dynamic roots: signing keys, names, TXT records, lookups" },
 };
 
 static void print_main_usage(FILE *f)
 {
-	fputs("usage: " TOOL_NAME " [-j] [-D <home>] [-h|--help] [-v|--version] <command> [args]\n\n"
+	fputs("usage: " TOOL_NAME " [-j] [-p <home>] [-t <token file>] [-h|--help] [-v|--version] <command> [args]\n\n"
 	      "options:\n"
 	      "  -j, --json      print data as JSON\n"
-	      "  -D <home>       home directory of the service (default $ZT_HOME or " TOOL_DEFAULT_HOME ")\n"
+	      "  -p <home>       home directory of the service (default $ZT_HOME, else " TOOL_DEFAULT_HOME "\n"
+	      "                  or, for a user's own node, ~/.local/state/zerotier); -D is the same\n"
+	      "  -t <file>       the auth token file (default <home>/authtoken.secret, else ~/.zerotierauth)\n"
 	      "  -h, --help      show this help\n"
 	      "  -v, --version   print the version\n\ncommands:\n",
 	      f);
@@ -74,11 +89,9 @@ static int cmd_version(int argc, char **argv, struct tool_ctx *ctx)
 
 int main(int argc, char **argv)
 {
-	struct tool_ctx ctx = { .home = getenv("ZT_HOME") };
+	struct tool_ctx ctx = { .home = NULL };
 	int i = 1, rc;
 
-	if (!ctx.home || !*ctx.home)
-		ctx.home = TOOL_DEFAULT_HOME;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
@@ -89,14 +102,14 @@ int main(int argc, char **argv)
 			return TOOL_EXIT_OK;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--version")) {
 			return cmd_version(1, (char *[]){ (char *)"version", NULL }, &ctx);
-		} else if (!strcmp(a, "-D")) {
+		} else if (!strcmp(a, "-p") || !strcmp(a, "-D") || !strcmp(a, "-t")) {
 			if (i + 1 >= argc) {
-				tool_err(&ctx, "option -D needs a directory");
+				tool_err(&ctx, "option %s needs a %s", a, a[1] == 't' ? "file" : "directory");
 				return TOOL_EXIT_USAGE;
 			}
-			ctx.home = argv[++i];
-		} else if (!strncmp(a, "-D", 2) && a[2]) {
-			ctx.home = a + 2;
+			*(a[1] == 't' ? &ctx.token_path : &ctx.home) = argv[++i];
+		} else if ((!strncmp(a, "-p", 2) || !strncmp(a, "-D", 2) || !strncmp(a, "-t", 2)) && a[2]) {
+			*(a[1] == 't' ? &ctx.token_path : &ctx.home) = a + 2;
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;

@@ -293,11 +293,14 @@ START_TEST(slot_exhaustion)
 		ck_assert_int_eq(zt_defrag_add(&table, d, n, (int64_t)i, out, sizeof out, &out_len), ZT_EPENDING);
 	}
 	ck_assert_uint_eq(zt_defrag_in_use(&table), ZT_DEFRAG_SLOTS);
+	uint64_t discarded0 = table.discarded;
 	for (unsigned i = 0; i < 1000; i++) {
 		n = mkfrag(d, 1000 + i, 2, 1, 50);
 		ck_assert_int_eq(zt_defrag_add(&table, d, n, 100 + (int64_t)i, out, sizeof out, &out_len), ZT_EPENDING);
 		ck_assert_uint_eq(zt_defrag_in_use(&table), ZT_DEFRAG_SLOTS);
 	}
+	/* Every eviction threw away one stored piece, and is counted. */
+	ck_assert_uint_eq(table.discarded - discarded0, 1000);
 	/* Packet 1999 is still there and completes; packet 100 was evicted and starts over. */
 	n = mkhead(d, 1999, 200);
 	ck_assert_int_eq(zt_defrag_add(&table, d, n, 1200, out, sizeof out, &out_len), ZT_OK);
@@ -312,6 +315,7 @@ START_TEST(expiry)
 	static uint8_t d[DGRAM_CAP], out[ZT_PROTO_MAX_PACKET_LENGTH];
 	size_t n, out_len;
 	int64_t t0 = 1000000;
+	uint64_t discarded0 = table.discarded;
 	n = mkhead(d, 7, 300);
 	ck_assert_int_eq(zt_defrag_add(&table, d, n, t0, out, sizeof out, &out_len), ZT_EPENDING);
 	n = mkfrag(d, 7, 3, 1, 10);
@@ -322,6 +326,7 @@ START_TEST(expiry)
 	ck_assert_int_eq(zt_defrag_add(&table, d, n, t0 + ZT_RECEIVE_QUEUE_TIMEOUT + 1, out, sizeof out, &out_len),
 			 ZT_EPENDING);
 	ck_assert_uint_eq(zt_defrag_in_use(&table), 1);
+	ck_assert_uint_eq(table.discarded - discarded0, 2); /* the head and fragment 1 of the first try */
 	n = mkfrag(d, 8, 3, 2, 10);
 	ck_assert_int_eq(zt_defrag_add(&table, d, n, t0 + 2000, out, sizeof out, &out_len), ZT_EPENDING);
 	ck_assert_uint_eq(zt_defrag_in_use(&table), 2);
@@ -330,6 +335,7 @@ START_TEST(expiry)
 	ck_assert_uint_eq(zt_defrag_in_use(&table), 1);
 	ck_assert_uint_eq(zt_defrag_expire(&table, t0 + 100000), 1);
 	ck_assert_uint_eq(zt_defrag_in_use(&table), 0);
+	ck_assert_uint_eq(table.discarded - discarded0, 4);
 }
 END_TEST
 
