@@ -45,14 +45,17 @@ netns_spawn() {
 	NETNS_PIDS="$NETNS_PIDS $NETNS_LAST_PID"
 }
 
+# Safe under `set -e` and when called twice: every step tolerates what is already gone.
 netns_cleanup() {
 	local p i
-	for p in $NETNS_PIDS; do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	for p in $NETNS_PIDS; do kill -9 "$p" 2>/dev/null; done
-	for i in $(seq 1 "$NETNS_HOSTS"); do ip netns del "$(netns_name "$i")" 2>/dev/null; done
-	ip netns del "${NETNS_PREFIX}hub" 2>/dev/null
+	for p in $NETNS_PIDS; do kill "$p" 2>/dev/null || true; done
+	[ -z "$NETNS_PIDS" ] || sleep 0.2
+	for p in $NETNS_PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	NETNS_PIDS=""
+	for i in $(seq 1 "$NETNS_HOSTS"); do ip netns del "$(netns_name "$i")" 2>/dev/null || true; done
+	ip netns del "${NETNS_PREFIX}hub" 2>/dev/null || true
 	NETNS_HOSTS=0
+	return 0
 }
 
 netns_setup() {

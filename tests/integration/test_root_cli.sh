@@ -68,6 +68,9 @@ s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])" "$proto"
 
 # start <home>: starts the daemon in the background and waits for its identity line on stdout.
 start() {
+	# Remove the previous run's output first: the shell truncates it only once the new process has
+	# started, and the wait below must not see the old identity line.
+	rm -f "$W/out" "$W/err"
 	"$ROOTD" --home "$1" >"$W/out" 2>"$W/err" </dev/null &
 	PID=$!
 	for _ in $(seq 600); do
