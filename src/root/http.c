@@ -27,6 +27,7 @@
 
 #include "common/log.h"
 #include "http.h"
+#include "validator.h"
 #include "http_page.h"
 #include "node/constants.h"
 #include "node/crypto.h"
@@ -110,6 +111,7 @@ static void snapshot_take(struct root *r, struct http_snapshot *s)
 		s->stored = root_store_count(&r->store);
 		s->lmdb_bytes = root_store_size(&r->store);
 	}
+	s->validation_backlog = r->validator ? root_validator_backlog(r->validator) : 0;
 	pthread_rwlock_rdlock(&r->planet.lock);
 	if (r->planet.bytes) {
 		s->have_planet = true;
@@ -272,6 +274,7 @@ static json_t *status_json(struct root *r, const struct http_snapshot *s)
 	jset(peers, "stored", json_u64(s->stored), &err);
 	jset(o, "peers", peers, &err);
 	jset(o, "lmdbBytes", json_u64(s->lmdb_bytes), &err);
+	jset(o, "validationBacklog", json_u64(s->validation_backlog), &err);
 	if (s->have_planet)
 		jset(o, "planet",
 		     json_pack("{s:I, s:I, s:i}", "id", (json_int_t)s->planet_id, "timestamp", (json_int_t)s->planet_ts,
@@ -592,6 +595,8 @@ static enum MHD_Result serve_metrics(struct root *r, struct MHD_Connection *c)
 	prom_u64(&b, &s, "root_peers_stored", NULL, NULL, s.stored);
 	prom_family(&b, "root_lmdb_bytes", "gauge", "Bytes of the LMDB database in use.");
 	prom_u64(&b, &s, "root_lmdb_bytes", NULL, NULL, s.lmdb_bytes);
+	prom_family(&b, "root_validation_backlog", "gauge", "HELLOs of new nodes waiting for identity validation.");
+	prom_u64(&b, &s, "root_validation_backlog", NULL, NULL, s.validation_backlog);
 	prom_family(&b, "root_uptime_seconds", "gauge", "Seconds since the root started.");
 	prom_u64(&b, &s, "root_uptime_seconds", NULL, NULL,
 		 s.now > r->start_time ? (uint64_t)(s.now - r->start_time) / 1000 : 0);

@@ -37,6 +37,7 @@ struct http_snapshot {
 	struct root_totals t;
 	struct root_rates rates;   /* the latest sample (zero if none yet) */
 	uint64_t cached, online, stored, lmdb_bytes;
+	uint64_t validation_backlog; /* HELLOs of new nodes waiting for identity validation */
 	bool have_planet;
 	uint64_t planet_id, planet_ts;
 	int planet_roots;
