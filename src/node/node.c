@@ -253,19 +253,24 @@ void ztn_check_online(struct zt_node *n)
 	ztn_event(n, online ? ZT_NODE_EVENT_ONLINE : ZT_NODE_EVENT_OFFLINE, 0);
 }
 
-void ztn_peer_save(struct zt_node *n, struct ztn_peer *p, bool force)
+zt_err ztn_peer_save(struct zt_node *n, struct ztn_peer *p, bool force)
 {
 	if (!n->cb.state_put || !p->dirty)
-		return;
+		return ZT_OK;
 	if (!force && p->last_saved && n->now - p->last_saved < ZTN_STATE_SAVE_INTERVAL && n->now >= p->last_saved)
-		return;
+		return ZT_OK;
 	long len = ztn_peer_state_write(p, n->state, sizeof n->state);
 	if (len < 0)
-		return;
-	if (n->cb.state_put(n->cb.ctx, ZT_NODE_STATE_PEER, p->id.address, n->state, (size_t)len) < 0)
-		ztn_log(n, "peer cache write failed address=%010llx", (unsigned long long)p->id.address);
-	p->dirty = false;
+		return (zt_err)len;
 	p->last_saved = n->now;
+	int rc = n->cb.state_put(n->cb.ctx, ZT_NODE_STATE_PEER, p->id.address, n->state, (size_t)len);
+	if (rc < 0) {
+		/* Stays dirty: the next try comes at the usual pace, not on every packet. */
+		ztn_log(n, "peer cache write failed address=%010llx", (unsigned long long)p->id.address);
+		return rc;
+	}
+	p->dirty = false;
+	return ZT_OK;
 }
 
 /* ---------------------------------------------------------------- pending work */
@@ -390,6 +395,33 @@ void zt_node_set_config(struct zt_node *n, const struct zt_node_config *cfg)
 	apply_config(n, cfg);
 }
 
+static void save_peer(struct zt_node *n, struct ztn_peer *p, void *arg)
+{
+	zt_err *first = arg;
+	zt_err e = ztn_peer_save(n, p, true);
+	if (e && !*first)
+		*first = e;
+}
+
+zt_err zt_node_save_state(struct zt_node *n, int64_t now)
+{
+	zt_err first = ZT_OK;
+	n->now = now;
+	ztn_peer_foreach(n, save_peer, &first);
+	return first;
+}
+
+size_t zt_node_state_max(enum zt_node_state_type type)
+{
+	switch (type) {
+	case ZT_NODE_STATE_PEER:
+		return ZT_NODE_STATE_MAX;
+	case ZT_NODE_STATE_PLANET:
+		return ZT_NODE_STATE_PLANET_MAX;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- timers */
 
 static bool peer_active(const struct zt_node *n, const struct ztn_peer *p)
@@ -411,7 +443,7 @@ static void push_paths(struct zt_node *n, struct ztn_peer *p)
 {
 	struct zt_verb_push_direct_paths *d = &n->scratch.push;
 	memset(d, 0, sizeof *d);
-	struct zt_inetaddr list[ZT_NODE_MAX_LOCAL_ADDRESSES * 2 + ZT_NODE_MAX_ROOTS];
+	struct zt_inetaddr list[ZT_NODE_MAX_LOCAL_ADDRESSES * 2 + ZT_NODE_MAX_ROOTS + 1];
 	unsigned count = 0;
 	if (n->explicit_count) {
 		for (unsigned i = 0; i < n->explicit_count; i++)
@@ -426,6 +458,8 @@ static void push_paths(struct zt_node *n, struct ztn_peer *p)
 			    !addr_listed(list, count, e))
 				list[count++] = *e;
 		}
+		if (n->mapped.family != ZT_INETADDR_NIL && !addr_listed(list, count, &n->mapped))
+			list[count++] = n->mapped;
 	}
 	for (unsigned i = 0; i < count && d->path_count < ZT_VERB_PUSH_MAX_PATHS; i++) {
 		d->paths[d->path_count].flags = 0;
@@ -477,7 +511,7 @@ static void expire_tables(struct zt_node *n)
 			n->rxq[i].used = false;
 	for (unsigned i = 0; i < ZTN_PING_SLOTS; i++) {
 		struct ztn_ping *pg = &n->pings[i];
-		if (pg->state == ZTN_PING_FREE || n->now - pg->created < ZT_NODE_PING_TIMEOUT)
+		if (pg->state == ZTN_PING_FREE || n->now - pg->created < pg->timeout)
 			continue;
 		struct zt_node_event ev = { .type = ZT_NODE_EVENT_ECHO_TIMEOUT, .address = pg->address,
 					    .local_socket = ZT_NODE_SOCKET_ANY, .cookie = pg->cookie };
@@ -496,8 +530,8 @@ int64_t zt_node_next_deadline(const struct zt_node *n)
 		if (n->whois[i].address && n->whois[i].last_sent + ZT_WHOIS_RETRY_DELAY < d)
 			d = n->whois[i].last_sent + ZT_WHOIS_RETRY_DELAY;
 	for (unsigned i = 0; i < ZTN_PING_SLOTS; i++)
-		if (n->pings[i].state != ZTN_PING_FREE && n->pings[i].created + ZT_NODE_PING_TIMEOUT < d)
-			d = n->pings[i].created + ZT_NODE_PING_TIMEOUT;
+		if (n->pings[i].state != ZTN_PING_FREE && n->pings[i].created + n->pings[i].timeout < d)
+			d = n->pings[i].created + n->pings[i].timeout;
 	for (unsigned i = 0; i < ZTN_RXQ_SLOTS; i++)
 		if (n->rxq[i].used && n->rxq[i].at + ZT_RECEIVE_QUEUE_TIMEOUT < d)
 			d = n->rxq[i].at + ZT_RECEIVE_QUEUE_TIMEOUT;
@@ -531,10 +565,11 @@ out:
 
 /* ---------------------------------------------------------------- peers API */
 
-zt_err zt_node_ping(struct zt_node *n, uint64_t address, int64_t now, uint64_t *cookie)
+zt_err zt_node_ping(struct zt_node *n, uint64_t address, int64_t timeout_ms, int64_t now, uint64_t *cookie)
 {
 	n->now = now;
-	if (address == n->self.address || zt_address_is_reserved(address) || address > ZT_ADDRESS_MASK)
+	if (address == n->self.address || zt_address_is_reserved(address) || address > ZT_ADDRESS_MASK ||
+	    timeout_ms < 0 || timeout_ms > ZT_NODE_PING_TIMEOUT_MAX)
 		return ZT_EINVALID;
 	if (n->collision)
 		return ZT_EINVALID;
@@ -556,6 +591,7 @@ zt_err zt_node_ping(struct zt_node *n, uint64_t address, int64_t now, uint64_t *
 	while (!pg->cookie);
 	pg->address = address;
 	pg->created = now;
+	pg->timeout = timeout_ms ? timeout_ms : ZT_NODE_PING_TIMEOUT;
 	if (cookie)
 		*cookie = pg->cookie;
 	if (p) {
@@ -625,6 +661,18 @@ zt_err zt_node_set_explicit_addresses(struct zt_node *n, const struct zt_inetadd
 zt_err zt_node_set_local_addresses(struct zt_node *n, const struct zt_inetaddr *addrs, size_t count)
 {
 	return set_addrs(n->local_addrs, &n->local_count, addrs, count);
+}
+
+zt_err zt_node_set_mapped_address(struct zt_node *n, const struct zt_inetaddr *addr)
+{
+	if (!addr || addr->family == ZT_INETADDR_NIL) {
+		memset(&n->mapped, 0, sizeof n->mapped);
+		return ZT_OK;
+	}
+	if (!addrs_valid(addr, 1))
+		return ZT_EINVALID;
+	n->mapped = *addr;
+	return ZT_OK;
 }
 
 /* ---------------------------------------------------------------- introspection */

@@ -42,12 +42,12 @@ typedef int64_t zt_node_socket;
 #define ZT_NODE_MAX_TRY_ADDRESSES 8     /* zt_node_try addresses kept per peer */
 #define ZT_NODE_MAX_LOCAL_ADDRESSES 16  /* zt_node_set_explicit/local_addresses */
 #define ZT_NODE_ROOT_NAME_MAX 64        /* including the NUL */
-#define ZT_NODE_PING_TIMEOUT 10000      /* ms after which an unanswered zt_node_ping reports a timeout */
-/*
- * Largest peer cache object (what `state_get` must be able to return). A PLANET object, which the
- * engine only writes, may be up to ZT_WORLD_MAX_SERIALIZED_LENGTH bytes.
- */
+#define ZT_NODE_PING_TIMEOUT 10000      /* default ms after which an unanswered zt_node_ping times out */
+#define ZT_NODE_PING_TIMEOUT_MAX 60000  /* longest timeout zt_node_ping accepts */
+/* Largest peer cache object (ZT_NODE_STATE_PEER), what `state_get` must return for a peer. */
 #define ZT_NODE_STATE_MAX 2048
+/* Largest planet object (ZT_NODE_STATE_PLANET): a serialized world, world.md. */
+#define ZT_NODE_STATE_PLANET_MAX ZT_WORLD_MAX_SERIALIZED_LENGTH
 
 struct zt_node;
 
@@ -72,7 +72,7 @@ enum zt_node_event_type {
 	ZT_NODE_EVENT_PEER_RELAYED = 4,
 	/* OK(ECHO) for zt_node_ping: `cookie`, `rtt_ms`, `address`, and `addr` if it came directly (hops 0). */
 	ZT_NODE_EVENT_ECHO_REPLY = 5,
-	/* zt_node_ping got no reply within ZT_NODE_PING_TIMEOUT (`cookie`, `address`). */
+	/* zt_node_ping got no reply within its timeout (`cookie`, `address`). */
 	ZT_NODE_EVENT_ECHO_TIMEOUT = 6,
 	/*
 	 * Fatal: a root says another identity holds our address (ERROR(IDENTITY_COLLISION)). `address`
@@ -120,9 +120,10 @@ struct zt_node_callbacks {
 	int (*state_put)(void *ctx, enum zt_node_state_type type, uint64_t id, const void *data, size_t len);
 
 	/*
-	 * Loads an object into buf (capacity cap, at least ZT_NODE_STATE_MAX). Returns its length, or a
-	 * negative zt_err (ZT_ENOTFOUND if absent). The engine validates everything it reads back.
-	 * Optional (NULL: nothing is loaded).
+	 * Loads an object into buf of capacity cap: at least ZT_NODE_STATE_MAX for a PEER and
+	 * ZT_NODE_STATE_PLANET_MAX for a PLANET (zt_node_state_max). Returns its length, or a negative
+	 * zt_err (ZT_ENOTFOUND if absent, ZT_ETOOBIG if it does not fit). The engine validates
+	 * everything it reads back. Optional (NULL: nothing is loaded).
 	 */
 	long (*state_get)(void *ctx, enum zt_node_state_type type, uint64_t id, void *buf, size_t cap);
 
@@ -164,8 +165,35 @@ struct zt_node_config {
 zt_err zt_node_new(struct zt_node **out, const struct zt_node_callbacks *cb, const struct zt_node_config *cfg,
 		   const struct zt_identity *identity, int64_t now);
 
-/* Frees the engine and wipes its keys. NULL is a no-op. Sends and stores nothing. */
+/*
+ * Frees the engine and wipes its keys. NULL is a no-op. Sends and stores nothing: call
+ * zt_node_save_state first to keep the peer cache's latest changes.
+ */
 void zt_node_free(struct zt_node *node);
+
+/*
+ * Writes every peer whose cache entry is out of date through state_put now, ignoring the usual
+ * pace (at most one write per peer per 10 s), e.g. before zt_node_free at shutdown. Peers with
+ * nothing new are not written. Returns ZT_OK (also without a state_put callback), or the first
+ * error state_put returned (every peer is still tried; a failed one stays out of date).
+ */
+zt_err zt_node_save_state(struct zt_node *node, int64_t now);
+
+/*
+ * Feeds the engine a peer it knew before: `data` is a ZT_NODE_STATE_PEER object the engine wrote
+ * through state_put (borrowed for the call). Its identity is fully validated (a few ms; the caller
+ * bounds how many it feeds), the peer is added as a leaf with its cached versions, and a HELLO goes
+ * to each cached address the local policy accepts, so a direct path comes back without a WHOIS.
+ * Never evicts another peer.
+ * Returns ZT_OK; the parser's error (ZT_EMALFORMED, ZT_ETRUNCATED, ZT_EUNSUPPORTED, ...) if `data`
+ * is not a peer cache object of this version; ZT_EINVALID (the identity does not validate, or it is
+ * our own address); ZT_EEXIST (already known, e.g. a root); ZT_ELIMIT (the peer table is full);
+ * -ENOMEM.
+ */
+zt_err zt_node_peer_preload(struct zt_node *node, const void *data, size_t len, int64_t now);
+
+/* The buffer size state_get needs for objects of `type` (ZT_NODE_STATE_MAX or _PLANET_MAX; 0 if unknown). */
+size_t zt_node_state_max(enum zt_node_state_type type);
 
 /* Replaces the settings (e.g. after POST /config). Takes effect for later decisions. */
 void zt_node_set_config(struct zt_node *node, const struct zt_node_config *cfg);
@@ -259,11 +287,12 @@ zt_err zt_node_roots(const struct zt_node *node, int64_t now, struct zt_node_roo
  * Sends an ECHO to `address` carrying a fresh random cookie (*cookie, if not NULL, receives it).
  * If the peer is unknown it is first looked up (peer cache, then WHOIS to the best root); the ECHO
  * goes on the best direct path, or through the best root when there is none. The answer arrives
- * as ZT_NODE_EVENT_ECHO_REPLY (or ZT_NODE_EVENT_ECHO_TIMEOUT after ZT_NODE_PING_TIMEOUT).
- * Returns ZT_OK, ZT_EINVALID (reserved or our own address), ZT_ELIMIT (too many pings pending) or
- * ZT_ENOTFOUND (peer unknown and no root to ask).
+ * as ZT_NODE_EVENT_ECHO_REPLY, or ZT_NODE_EVENT_ECHO_TIMEOUT after `timeout_ms` (0: the default
+ * ZT_NODE_PING_TIMEOUT; at most ZT_NODE_PING_TIMEOUT_MAX).
+ * Returns ZT_OK, ZT_EINVALID (reserved or our own address, or a timeout out of range), ZT_ELIMIT
+ * (too many pings pending) or ZT_ENOTFOUND (peer unknown and no root to ask).
  */
-zt_err zt_node_ping(struct zt_node *node, uint64_t address, int64_t now, uint64_t *cookie);
+zt_err zt_node_ping(struct zt_node *node, uint64_t address, int64_t timeout_ms, int64_t now, uint64_t *cookie);
 
 /*
  * Explicit physical addresses for reaching `address` (`zerotier set try`): replaces the previous
@@ -288,6 +317,14 @@ zt_err zt_node_set_explicit_addresses(struct zt_node *node, const struct zt_inet
  * are set. Only those local policy accepts are pushed. Same contract as above.
  */
 zt_err zt_node_set_local_addresses(struct zt_node *node, const struct zt_inetaddr *addrs, size_t n);
+
+/*
+ * The external address a port mapping (UPnP / NAT-PMP) gave us: advertised in PUSH_DIRECT_PATHS
+ * like an external address a root reported (when no explicit addresses are set), for as long as it
+ * is set rather than for the time a root's report lasts. NULL or a nil address clears it.
+ * Returns ZT_OK or ZT_EINVALID (not IPv4/IPv6 with a port).
+ */
+zt_err zt_node_set_mapped_address(struct zt_node *node, const struct zt_inetaddr *addr);
 
 /* ---------------------------------------------------------------- introspection */
 

@@ -88,6 +88,7 @@ struct ztn_ping {
 	uint64_t address;
 	int64_t created;
 	int64_t sent;
+	int64_t timeout; /* ms after `created` */
 };
 
 struct ztn_pending_try {
@@ -124,6 +125,7 @@ struct zt_node {
 	unsigned explicit_count, local_count;
 	struct zt_inetaddr explicit_addrs[ZT_NODE_MAX_LOCAL_ADDRESSES];
 	struct zt_inetaddr local_addrs[ZT_NODE_MAX_LOCAL_ADDRESSES];
+	struct zt_inetaddr mapped; /* from the service's port mapping; nil if none */
 
 	unsigned expect_next;
 	struct ztn_expect expect[ZTN_EXPECT_SLOTS];
@@ -182,7 +184,8 @@ bool ztn_path_allowed(struct zt_node *n, const struct ztn_peer *p, const struct 
 /* Direct/relayed and online/offline transitions, state saving. */
 void ztn_peer_check_direct(struct zt_node *n, struct ztn_peer *p);
 void ztn_check_online(struct zt_node *n);
-void ztn_peer_save(struct zt_node *n, struct ztn_peer *p, bool force);
+/* Writes p's cache entry if it changed (force: even within ZTN_STATE_SAVE_INTERVAL). ZT_OK or state_put's error. */
+zt_err ztn_peer_save(struct zt_node *n, struct ztn_peer *p, bool force);
 /* Handles things waiting for a peer or a route: queued packets, pings, pending tries. */
 void ztn_flush(struct zt_node *n);
 

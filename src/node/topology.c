@@ -66,7 +66,7 @@ zt_err ztn_peer_insert(struct zt_node *n, struct ztn_peer *p)
 					victim = q;
 		if (!victim || victim == p)
 			return ZT_ELIMIT;
-		ztn_peer_save(n, victim, false);
+		ztn_peer_save(n, victim, true); /* its latest paths, before they are gone */
 		ztn_peer_remove(n, victim);
 	}
 	unsigned b = bucket_of(p->id.address);
@@ -187,6 +187,29 @@ static bool state_load(struct zt_node *n, uint64_t address, struct ztn_peer_stat
 	if (len <= 0 || (size_t)len > sizeof n->state)
 		return false;
 	return ztn_peer_state_read(s, n->state, (size_t)len) == ZT_OK && s->id.address == address;
+}
+
+zt_err zt_node_peer_preload(struct zt_node *n, const void *data, size_t len, int64_t now)
+{
+	struct ztn_peer_state s;
+	n->now = now;
+	zt_err err = data ? ztn_peer_state_read(&s, data, len) : ZT_EMALFORMED;
+	if (err)
+		return err;
+	if (s.id.address == n->self.address)
+		return ZT_EINVALID;
+	if (ztn_peer_find(n, s.id.address))
+		return ZT_EEXIST;
+	if (n->peer_count >= n->cfg.max_peers)
+		return ZT_ELIMIT;
+	/* Not under the per-second budget of ztn_validate: that one is for what the network sends. */
+	if ((err = zt_identity_validate(&s.id)) != ZT_OK)
+		return err == -ENOMEM ? err : ZT_EINVALID;
+	struct ztn_peer *p = ztn_peer_create(n, &s.id, false);
+	if (!p)
+		return -ENOMEM;
+	peer_restore(n, p, &s, true);
+	return ZT_OK;
 }
 
 /* The peer for a root identity: existing, replaced if its identity differs (root config wins), or new. */

@@ -13,8 +13,8 @@
 #include "util.h"
 
 #define SERVICE_BINARY "zerotier-node"
-/* The service answers a ping after at most its own timeout plus a grace period: wait a bit longer. */
-#define PING_WAIT_S ((ZT_NODE_PING_TIMEOUT + 5000) / 1000)
+/* The service answers a ping after at most its timeout plus a grace period: wait a bit longer. */
+#define PING_WAIT_MARGIN_MS 5000
 
 /* ---------------------------------------------------------------- service */
 
@@ -170,17 +170,29 @@ int cmd_peers(int argc, char **argv, struct tool_ctx *ctx)
 
 int cmd_ping(int argc, char **argv, struct tool_ctx *ctx)
 {
-	char path[32];
-	uint64_t address;
-	json_t *r;
-	int rc = tool_args(ctx, &argc, argv, NULL, 1, 1);
+	const char *timeout_arg = NULL;
+	const struct tool_opt opts[] = { { "timeout", 0, &timeout_arg, NULL }, { NULL, 0, NULL, NULL } };
+	char path[32], q[TOOL_QUOTE_MAX];
+	uint64_t address, timeout = ZT_NODE_PING_TIMEOUT;
+	json_t *r, *body = NULL;
+	int rc = tool_args(ctx, &argc, argv, opts, 1, 1);
 
 	if (rc != TOOL_CONTINUE)
 		return rc;
+	if (timeout_arg && (!tool_parse_u64(&timeout, timeout_arg) || timeout < 1 || timeout > ZT_NODE_PING_TIMEOUT_MAX)) {
+		tool_err(ctx, "--timeout: '%s' is not a number of milliseconds from 1 to %d", tool_quote(q, timeout_arg),
+			 ZT_NODE_PING_TIMEOUT_MAX);
+		return TOOL_EXIT_USAGE;
+	}
 	if (!tool_parse_address(ctx, argv[1], &address))
 		return TOOL_EXIT_USAGE;
+	if (timeout_arg && !(body = json_pack("{s:I}", "timeout", (json_int_t)timeout))) {
+		tool_err(ctx, "out of memory");
+		return TOOL_EXIT_FAIL;
+	}
 	snprintf(path, sizeof path, "/ping/%010llx", (unsigned long long)address);
-	if ((rc = tool_api(ctx, "POST", path, NULL, PING_WAIT_S, &r)) != TOOL_CONTINUE)
+	rc = tool_api(ctx, "POST", path, body, (long)((timeout + PING_WAIT_MARGIN_MS + 999) / 1000), &r);
+	if (rc != TOOL_CONTINUE)
 		return rc;
 	if (ctx->json)
 		return tool_json_print(ctx, r);

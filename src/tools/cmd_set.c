@@ -11,6 +11,7 @@
 #include "util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define SET_DNS_SERVERS_MAX 8 /* SVC_MAX_DNS_SERVERS of the service */
 
 /* Sends {"settings": {key: value}} and reports the value the service now holds. */
 static int post_setting(struct tool_ctx *ctx, const char *key, json_t *value)
@@ -138,6 +139,18 @@ static int set_explicitaddresses(int argc, char **argv, struct tool_ctx *ctx)
 	return post_setting(ctx, "explicitAddresses", arr);
 }
 
+static int set_dnsservers(int argc, char **argv, struct tool_ctx *ctx)
+{
+	json_t *arr;
+	int rc = tool_args(ctx, &argc, argv, NULL, 0, SET_DNS_SERVERS_MAX);
+
+	if (rc != TOOL_CONTINUE)
+		return rc;
+	if (!(arr = ipport_list(ctx, argc, argv, 1)))
+		return TOOL_EXIT_USAGE;
+	return post_setting(ctx, "dnsServers", arr);
+}
+
 static int set_try(int argc, char **argv, struct tool_ctx *ctx)
 {
 	char path[32];
@@ -176,6 +189,8 @@ static const struct tool_cmd set_commands[] = {
 	{ "portmapping", set_portmapping, "<bool>", "map the primary port with UPnP/NAT-PMP (portMappingEnabled)" },
 	{ "explicitaddresses", set_explicitaddresses, "[<IP/port> ...]",
 	  "advertise only these external addresses; none: automatic (explicitAddresses)" },
+	{ "dnsservers", set_dnsservers, "[<IP/port> ...]",
+	  "DNS servers for dynamic roots' lookups; none: the system's (dnsServers)" },
 	{ "try", set_try, "<address> [<IP/port> ...]", "addresses to try for reaching a node; none: clear" },
 };
 

@@ -29,7 +29,7 @@ static const struct tool_cmd commands[] = {
 	  "[<default locator>] (a root set signed in DNS)" },
 	{ "removeroot", cmd_removeroot, "static <address> | dynamic <name>", "remove a static or a dynamic root" },
 	{ "set", cmd_set, "<setting> <value> ...", "change a setting (port, portmapping, try, ...)" },
-	{ "ping", cmd_ping, "<address>", "ECHO round trip to a node, through a root if needed" },
+	{ "ping", cmd_ping, "[--timeout ms] <address>", "ECHO round trip to a node, through a root if needed" },
 	{ "identity", cmd_identity, "new|getpublic|validate|sign|verify ...",
 	  "create node identities, check them, sign and verify with them" },
 	{ "planet", cmd_planet, "keygen|new|show ...", "create, sign and inspect planet and moon files" },

@@ -7,7 +7,8 @@
  * Input: records of [1] op [1] time step (x 37 ms) [2] big-endian length [length] bytes.
  *   op % 8: 0 raw datagram from R's address, 1 raw datagram from another address,
  *           2 packet from R (bytes = verb byte, payload), 3 packet from B (same), 4 timers,
- *           5 ping/try the address in the first 5 bytes, 6 raw from B's address, 7 packet from R
+ *           5 ping/try the address in the first 5 bytes, 6 raw from B's address (with op bit 3:
+ *           the bytes as a peer cache object for zt_node_peer_preload), 7 packet from R
  *           fragmented at a small MTU (the pieces delivered in order)
  *   op bit 3: cipher 3 instead of 1 for ops 2, 3, 7; op bits 4-6: hops; op bit 7: for an OK or
  *   ERROR, bytes 2..9 (the in-re packet ID) are replaced by the ID of the last packet the engine
@@ -182,11 +183,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (op & 8)
 					zt_node_try(node, a, &addr_x, 1, now);
 				else
-					zt_node_ping(node, a, now, NULL);
+					zt_node_ping(node, a, 0, now, NULL);
 			}
 			break;
 		case 6:
-			zt_node_receive(node, now, 0, &addr_b, data, n, NULL);
+			if (op & 8)
+				zt_node_peer_preload(node, data, n, now);
+			else
+				zt_node_receive(node, now, 0, &addr_b, data, n, NULL);
 			break;
 		default:
 			armored(&id_r, &key_r, &addr_r, data, n, cipher, hops, 200, op & 0x80);

@@ -77,6 +77,7 @@ s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"
 start() {
 	local name=$1
 	shift
+	rm -f "$W/$name.out" # a restart must not take the previous run's identity line for its own
 	"$@" >"$W/$name.out" 2>"$W/$name.err" </dev/null &
 	PIDS[$name]=$!
 	for _ in $(seq 600); do
@@ -215,7 +216,7 @@ zt 0 -p "$N" -j status
 jq_out '.online == false and .rootCount == 0'
 zt 0 -p "$N" -j roots
 jq_out 'length == 0'
-zt 0 -p "$N" -j set portsearch off
+zt 0 -p "$N" -j set dnsservers "127.0.0.1/$DNS_PORT"
 jq_out --arg d "127.0.0.1/$DNS_PORT" '.settings.dnsServers == [$d] and .settings.dnsRefreshMinimumMs == 1000'
 
 step "a name with a corrupted key is refused by the CLI and the API before any lookup"
@@ -245,9 +246,9 @@ step "the default locator (root 2) is used until the first lookup succeeds: ONLI
 zt 1 -p "$N" addroot dynamic "$NAME" "$W/k1.key"
 zt 0 -p "$N" addroot dynamic "$NAME" "$W/loc2"
 grep -q "added dynamic root $NAME (default locator: root $R2" "$W/out" || fail "addroot did not confirm"
-[ -f "$N/roots.d/dynamic/$NAME" ] || fail "no roots.d/dynamic/$NAME"
+[ -f "$N/roots.d/dynamic/$NAME.json" ] || fail "no roots.d/dynamic/$NAME.json"
 jq -e --arg n "$NAME" '.name == $n and (.defaultLocator | startswith("loc1:")) and .set == null' \
-	"$N/roots.d/dynamic/$NAME" >/dev/null || fail "the saved file: $(cat "$N/roots.d/dynamic/$NAME")"
+	"$N/roots.d/dynamic/$NAME.json" >/dev/null || fail "the saved file: $(cat "$N/roots.d/dynamic/$NAME.json")"
 wait_for 20 "ONLINE through the default locator's root 2" member_online "$R2"
 wait_for 10 "node ONLINE" node_online
 wait_lookup 10 "a lookup that finds no set" '.lastError == "notfound"'
@@ -269,7 +270,7 @@ CODE=$(curl -s -o "$W/out" -w '%{http_code}' --unix-socket "$N/apisocket" -H "X-
 [ "$CODE" = 404 ] || fail "root 2 is still an engine root (GET /root/$R2: HTTP $CODE)"
 grep -q "result=accepted timestamp=1000 roots=1 ttl=1 added=$R1 removed=$R2" "$W/node.err" ||
 	fail "no key=value line for the accepted set"
-jq -e '.setTimestamp == 1000 and (.set | length) > 100' "$N/roots.d/dynamic/$NAME" >/dev/null ||
+jq -e '.setTimestamp == 1000 and (.set | length) > 100' "$N/roots.d/dynamic/$NAME.json" >/dev/null ||
 	fail "the accepted set is not saved"
 grep -q "query\[TXT\] $NAME" "$W/dnsmasq.log" || fail "dnsmasq saw no TXT query"
 wait_for 10 "node ONLINE" node_online
@@ -332,7 +333,7 @@ jq_out '.source == "dynamic"'
 step "the last accepted set survives a restart without DNS"
 stop_dns
 stop node
-jq -e '.setTimestamp == 2000' "$N/roots.d/dynamic/$NAME" >/dev/null || fail "the file does not hold set 2000"
+jq -e '.setTimestamp == 2000' "$N/roots.d/dynamic/$NAME.json" >/dev/null || fail "the file does not hold set 2000"
 : >"$W/node.err"
 start node "$NODED" "$N"
 dyn_is --arg a "$R2" '.setTimestamp == 2000 and (.usingDefault | not) and .members[0].address == $a' ||
@@ -345,23 +346,37 @@ dyn_is '.setTimestamp == 2000' || fail "a failed lookup after the restart change
 
 step "a saved set that does not verify with the name's key is ignored at start (the default is used)"
 stop node
-cp "$N/roots.d/dynamic/$NAME" "$W/saved"
+cp "$N/roots.d/dynamic/$NAME.json" "$W/saved"
 # Root 2's set signed by k2, written into k1's file: a file is no more trusted than DNS.
 "$ZT" -j dns txt --timestamp 3000 "$W/k2.key" roots.test "$W/loc2" >"$W/out"
 # The records' pieces are base64url of consecutive slices: joined, they are the whole set.
 FORGED_SET=$(jq -r '[.records[] | sub("^ztr1:[0-9a-f]{8}:[0-9]{2}/[0-9]{2}:"; "")] | join("")' "$W/out")
-jq --arg s "$FORGED_SET" '.set = $s | .setTimestamp = 3000' "$W/saved" >"$N/roots.d/dynamic/$NAME"
+jq --arg s "$FORGED_SET" '.set = $s | .setTimestamp = 3000' "$W/saved" >"$N/roots.d/dynamic/$NAME.json"
 : >"$W/node.err"
 start node "$NODED" "$N"
 grep -q "saved set ignored (it is not signed by the key in the name)" "$W/node.err" || fail "a bad saved set was not refused"
 dyn_is --arg a "$R2" '.setTimestamp == null and .usingDefault and .members[0].address == $a' ||
 	fail "not back to the default locator: $(cat "$W/dyn")"
-cp "$W/saved" "$N/roots.d/dynamic/$NAME"
+cp "$W/saved" "$N/roots.d/dynamic/$NAME.json"
+
+step "a name too long for a file name of its own (244 characters) is kept under its key label and a hash"
+LONG_DOMAIN=$(printf 'a%.0s' $(seq 60)).$(printf 'b%.0s' $(seq 60)).$(printf 'c%.0s' $(seq 55)).test
+zt 0 dns name "$W/k1.key" "$LONG_DOMAIN"
+LONG=$(cat "$W/out")
+[ "${#LONG}" -eq 244 ] || fail "the long name has ${#LONG} characters"
+zt 0 -p "$N" addroot dynamic "$LONG" "$W/loc1"
+ls "$N/roots.d/dynamic/" | grep -qE "^${LONG:0:61}\.[0-9a-f]{16}\.json$" || fail "no hashed file: $(ls "$N/roots.d/dynamic/")"
+kill -HUP "${PIDS[node]}"
+sleep 1
+zt 0 -p "$N" -j roots
+jq_out --arg n "$LONG" 'any(.[]; .name == $n and .usingDefault)'
+zt 0 -p "$N" removeroot dynamic "$LONG"
+[ "$(ls "$N/roots.d/dynamic/" | wc -l)" -eq 1 ] || fail "the long name's file is still there"
 
 step "removeroot dynamic removes the root, its file and its members"
 zt 0 -p "$N" removeroot dynamic "$NAME"
 grep -q "removed dynamic root $NAME" "$W/out" || fail "removeroot did not confirm"
-[ ! -e "$N/roots.d/dynamic/$NAME" ] || fail "the file is still there"
+[ ! -e "$N/roots.d/dynamic/$NAME.json" ] || fail "the file is still there"
 zt 0 -p "$N" -j roots
 jq_out 'length == 0'
 zt 0 -p "$N" -j status

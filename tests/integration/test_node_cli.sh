@@ -88,6 +88,7 @@ EOF
 start() {
 	local name=$1
 	shift
+	rm -f "$W/$name.out" # a restart must not take the previous run's identity line for its own
 	"$@" >"$W/$name.out" 2>"$W/$name.err" </dev/null &
 	PIDS[$name]=$!
 	for _ in $(seq 600); do

@@ -37,7 +37,7 @@ struct sim_state {
 	int type;
 	uint64_t id;
 	size_t len;
-	uint8_t data[ZT_NODE_STATE_MAX];
+	uint8_t data[ZT_NODE_STATE_PLANET_MAX]; /* a peer entry or a planet */
 };
 
 struct sim;

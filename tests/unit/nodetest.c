@@ -86,7 +86,7 @@ void direct_pair(int *r, int *a, int *b)
 {
 	three_nodes(r, a, b);
 	uint64_t cookie = 0;
-	ck_assert_int_eq(zt_node_ping(N(*a), S.nodes[*b].id.address, S.now, &cookie), ZT_OK);
+	ck_assert_int_eq(zt_node_ping(N(*a), S.nodes[*b].id.address, 0, S.now, &cookie), ZT_OK);
 	sim_kick(&S, *a);
 	sim_run(&S, 2000);
 	const struct sim_event *e = sim_last_event(&S, *a, ZT_NODE_EVENT_ECHO_REPLY);

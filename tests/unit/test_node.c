@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The VL1 engine (src/node/node.h) on an in-memory network (nodesim.h): roots and ONLINE, WHOIS,
- * ping, relaying, RENDEZVOUS, keepalive timing, expiry, PUSH_DIRECT_PATHS, the peer cache and the
- * bounded peer table. Wire-level checks are in test_node_wire.c.
+ * ping (and its timeout), relaying, RENDEZVOUS, keepalive timing, expiry, PUSH_DIRECT_PATHS (with a
+ * port-mapped address), the peer cache and the bounded peer table. Wire-level checks are in
+ * test_node_wire.c; saving and preloading the peer cache in test_node_state.c.
  */
 #include <check.h>
 #include <stdio.h>
@@ -119,8 +120,8 @@ START_TEST(root_api)
 	/* No root left: offline at once. */
 	ck_assert_int_eq(zt_node_root_remove(N(a), S.nodes[r].id.address), ZT_OK);
 	ck_assert_uint_eq(sim_events(&S, a, ZT_NODE_EVENT_OFFLINE, 0), 1);
-	ck_assert_int_eq(zt_node_ping(N(a), 0x1234567890ULL, S.now, NULL), ZT_ENOTFOUND);
-	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[a].id.address, S.now, NULL), ZT_EINVALID);
+	ck_assert_int_eq(zt_node_ping(N(a), 0x1234567890ULL, 0, S.now, NULL), ZT_ENOTFOUND);
+	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[a].id.address, 0, S.now, NULL), ZT_EINVALID);
 }
 END_TEST
 
@@ -134,7 +135,7 @@ START_TEST(whois_ping_rendezvous)
 	ck_assert_uint_eq(sim_events(&S, a, ZT_NODE_EVENT_PEER_NEW, S.nodes[b].id.address), 1);
 	/* Now a ping goes direct and reports where the answer came from. */
 	uint64_t cookie;
-	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, S.now, &cookie), ZT_OK);
+	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, 0, S.now, &cookie), ZT_OK);
 	sim_run(&S, 100);
 	const struct sim_event *e = sim_last_event(&S, a, ZT_NODE_EVENT_ECHO_REPLY);
 	ck_assert_uint_eq(e->cookie, cookie);
@@ -144,7 +145,7 @@ START_TEST(whois_ping_rendezvous)
 	ck_assert_int_eq(pi.latency_ms, 2 * S.latency);
 	/* A ping nobody answers times out. */
 	S.nodes[b].up = false;
-	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, S.now, &cookie), ZT_OK);
+	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, 0, S.now, &cookie), ZT_OK);
 	sim_run(&S, ZT_NODE_PING_TIMEOUT + 1000);
 	e = sim_last_event(&S, a, ZT_NODE_EVENT_ECHO_TIMEOUT);
 	ck_assert_ptr_nonnull(e);
@@ -245,7 +246,7 @@ START_TEST(state_roundtrip)
 	sim_restart(&S, a);
 	int64_t t0 = S.now;
 	uint64_t cookie;
-	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, S.now, &cookie), ZT_OK);
+	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, 0, S.now, &cookie), ZT_OK);
 	sim_kick(&S, a);
 	sim_run(&S, 2000);
 	const struct sim_event *e = sim_last_event(&S, a, ZT_NODE_EVENT_ECHO_REPLY);
@@ -265,7 +266,7 @@ START_TEST(push_direct_paths)
 	three_nodes(&r, &a, &b);
 	ck_assert_int_eq(zt_node_set_explicit_addresses(N(a), &S.nodes[a].addr, 1), ZT_OK);
 	uint64_t cookie;
-	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, S.now, &cookie), ZT_OK);
+	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, 0, S.now, &cookie), ZT_OK);
 	sim_kick(&S, a);
 	sim_run(&S, 12000);
 	/* No RENDEZVOUS here: A's PUSH_DIRECT_PATHS (relayed) makes B contact A directly. */
@@ -362,7 +363,7 @@ START_TEST(whois_retries)
 	/* Nobody knows this address: WHOIS every 500 ms for 5 s, then the ping times out. */
 	uint64_t cookie;
 	int64_t t0 = S.now;
-	ck_assert_int_eq(zt_node_ping(N(a), 0x0badc0ffeeULL, S.now, &cookie), ZT_OK);
+	ck_assert_int_eq(zt_node_ping(N(a), 0x0badc0ffeeULL, 0, S.now, &cookie), ZT_OK);
 	sim_kick(&S, a);
 	sim_run(&S, 15000);
 	unsigned w = sim_count(&S, t0, &S.nodes[a].addr, &S.nodes[r].addr, ZT_VERB_WHOIS, -1);
@@ -374,13 +375,102 @@ START_TEST(whois_retries)
 	ck_assert_int_ge(e->at - t0, ZT_NODE_PING_TIMEOUT);
 	/* Too many pings in flight are refused. */
 	for (int i = 0; i < 100; i++) {
-		zt_err err = zt_node_ping(N(a), S.nodes[r].id.address, S.now, NULL);
+		zt_err err = zt_node_ping(N(a), S.nodes[r].id.address, 0, S.now, NULL);
 		if (err) {
 			ck_assert_int_eq(err, ZT_ELIMIT);
 			break;
 		}
 		ck_assert_int_lt(i, 64);
 	}
+}
+END_TEST
+
+/* True if node i sent a PUSH_DIRECT_PATHS since t0 that lists `want`. */
+static bool pushed(int i, int64_t t0, const struct zt_inetaddr *want)
+{
+	static uint8_t out[ZT_PROTO_MAX_PACKET_LENGTH];
+	struct zt_verb_push_direct_paths d;
+	for (size_t k = 0; k < S.logn; k++) {
+		const struct sim_dgram *dg = &S.log[k];
+		size_t len;
+		if (dg->at < t0 || dg->src != i || sim_decode(&S, dg, out, &len, NULL) != ZT_VERB_PUSH_DIRECT_PATHS)
+			continue;
+		ck_assert_int_eq(zt_verb_push_direct_paths_decode(&d, out + ZT_PACKET_IDX_PAYLOAD,
+								  len - ZT_PACKET_IDX_PAYLOAD), ZT_OK);
+		for (size_t j = 0; j < d.path_count; j++)
+			if (zt_inetaddr_equal(&d.paths[j].addr, want))
+				return true;
+	}
+	return false;
+}
+
+START_TEST(mapped_address_pushed)
+{
+	int r, a, b;
+	three_nodes(&r, &a, &b);
+	struct zt_inetaddr mapped = sim_addr("203.0.113.5/41000"), noport = mapped, nil = { 0 };
+	noport.port = 0;
+	ck_assert_int_eq(zt_node_set_mapped_address(N(a), &noport), ZT_EINVALID);
+	ck_assert_int_eq(zt_node_set_mapped_address(N(a), &nil), ZT_OK);
+	ck_assert_int_eq(zt_node_set_mapped_address(N(a), NULL), ZT_OK);
+	ck_assert_int_eq(zt_node_set_mapped_address(N(a), &mapped), ZT_OK);
+	/* A public address the local policy would also accept as a local one: pushed with what R sees. */
+	int64_t t0 = S.now;
+	uint64_t cookie;
+	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[b].id.address, 0, S.now, &cookie), ZT_OK);
+	sim_kick(&S, a);
+	sim_run(&S, 6000);
+	ck_assert(pushed(a, t0, &mapped));
+	ck_assert(pushed(a, t0, &S.nodes[a].addr));
+	/* Cleared: no longer pushed. Explicit addresses replace everything else. */
+	ck_assert_int_eq(zt_node_set_mapped_address(N(a), &nil), ZT_OK);
+	struct zt_node_peer_info pi = peer_info(a, b);
+	ck_assert(pi.direct); /* B answered A's push: later pushes come every 120 s */
+	t0 = S.now;
+	sim_run(&S, 125000);
+	ck_assert(!pushed(a, t0, &mapped));
+	ck_assert(pushed(a, t0, &S.nodes[a].addr));
+	struct zt_inetaddr expl = sim_addr("198.51.100.7/9993");
+	ck_assert_int_eq(zt_node_set_explicit_addresses(N(a), &expl, 1), ZT_OK);
+	ck_assert_int_eq(zt_node_set_mapped_address(N(a), &mapped), ZT_OK);
+	t0 = S.now;
+	sim_run(&S, 125000);
+	ck_assert(pushed(a, t0, &expl));
+	ck_assert(!pushed(a, t0, &mapped));
+}
+END_TEST
+
+START_TEST(ping_timeout_per_call)
+{
+	int r = sim_add(&S, sec_r, IP_R, NULL);
+	int a = sim_add(&S, sec_a, IP_A, NULL);
+	add_root(a, r);
+	sim_run(&S, 1000);
+	ck_assert_int_eq(zt_node_ping(N(a), 0x0badc0ffeeULL, -1, S.now, NULL), ZT_EINVALID);
+	ck_assert_int_eq(zt_node_ping(N(a), 0x0badc0ffeeULL, ZT_NODE_PING_TIMEOUT_MAX + 1, S.now, NULL), ZT_EINVALID);
+	/* Nobody has this address: a 1.5 s ping times out after 1.5 s, the default one after 10 s. */
+	uint64_t quick, slow;
+	int64_t t0 = S.now;
+	ck_assert_int_eq(zt_node_ping(N(a), 0x0badc0ffeeULL, 1500, S.now, &quick), ZT_OK);
+	ck_assert_int_eq(zt_node_ping(N(a), 0x0badc0ffeeULL, 0, S.now, &slow), ZT_OK);
+	int64_t deadline = zt_node_next_deadline(N(a));
+	ck_assert_int_le(deadline, t0 + 1500);
+	sim_kick(&S, a);
+	sim_run(&S, 12000);
+	int64_t at_quick = -1, at_slow = -1;
+	for (unsigned i = 0; i < S.nodes[a].nevents; i++) {
+		const struct sim_event *e = &S.nodes[a].events[i];
+		if (e->type != ZT_NODE_EVENT_ECHO_TIMEOUT)
+			continue;
+		if (e->cookie == quick)
+			at_quick = e->at - t0;
+		if (e->cookie == slow)
+			at_slow = e->at - t0;
+	}
+	ck_assert_int_ge(at_quick, 1500);
+	ck_assert_int_le(at_quick, 1600);
+	ck_assert_int_ge(at_slow, ZT_NODE_PING_TIMEOUT);
+	ck_assert_int_le(at_slow, ZT_NODE_PING_TIMEOUT + 100);
 }
 END_TEST
 
@@ -401,6 +491,8 @@ static Suite *node_suite(void)
 	tcase_add_test(tc, peer_table_listing);
 	tcase_add_test(tc, lru_eviction);
 	tcase_add_test(tc, whois_retries);
+	tcase_add_test(tc, mapped_address_pushed);
+	tcase_add_test(tc, ping_timeout_per_call);
 	suite_add_tcase(s, tc);
 	return s;
 }

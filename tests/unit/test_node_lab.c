@@ -3,7 +3,8 @@
  * The engine against the 1.14.1 lab captures (tests/vectors/lab): our HELLO as lab node A has the
  * fields of capture 01 and authenticates under the root-a key; captured 1.x packets fed to the
  * engine get the answers a 1.x node gives (OK(HELLO), RENDEZVOUS → junk + contact); planet
- * updates signed with the lab key are accepted from the root.
+ * updates signed with the lab key are accepted from the root and stored whole, even when bigger
+ * than a peer cache object.
  */
 #include <check.h>
 #include <stdio.h>
@@ -317,6 +318,58 @@ START_TEST(planet_update_from_root)
 }
 END_TEST
 
+/* A newer planet bigger than a peer cache object (4 roots, 32 IPv6 endpoints each) is stored whole. */
+START_TEST(planet_update_over_peer_max)
+{
+	ck_assert_int_eq(zt_node_roots_from_world(S.nodes[A].node, planet, S.now), ZT_OK);
+	struct vec_file k, more;
+	vec_load(&k, "lab/world-signing-key.txt");
+	vec_load(&more, "identities.txt");
+	uint8_t pub[64], sec[64];
+	vec_hex(vec_get(&k, "world_signing.public"), pub, sizeof pub);
+	vec_hex(vec_get(&k, "world_signing.secret"), sec, sizeof sec);
+	struct zt_world *nw = malloc(sizeof *nw), *back = malloc(sizeof *back);
+	*nw = *planet;
+	nw->timestamp += 1000;
+	const char *extra[] = { vec_get(&ids, "b.public.str"), vec_get(&more, "id1.public.str"),
+				vec_get(&more, "id2.public.str") };
+	for (unsigned r = 1; r < ZT_WORLD_MAX_ROOTS; r++) {
+		ck_assert_ptr_nonnull(extra[r - 1]);
+		nw->roots[r].identity = sim_identity(extra[r - 1]);
+		nw->roots[r].endpoint_count = 0;
+	}
+	nw->root_count = ZT_WORLD_MAX_ROOTS;
+	for (unsigned r = 0; r < ZT_WORLD_MAX_ROOTS; r++)
+		while (nw->roots[r].endpoint_count < ZT_WORLD_MAX_STABLE_ENDPOINTS_PER_ROOT) {
+			char ep[64];
+			snprintf(ep, sizeof ep, "[2001:db8::%u:%u]/9993", r, nw->roots[r].endpoint_count);
+			nw->roots[r].endpoints[nw->roots[r].endpoint_count++] = sim_addr(ep);
+		}
+	ck_assert_int_eq(zt_world_sign(nw, pub, sec), ZT_OK);
+	ck_assert_uint_gt(nw->raw_len, ZT_NODE_STATE_MAX);
+	ck_assert_uint_le(nw->raw_len, ZT_NODE_STATE_PLANET_MAX);
+	ok_hello_with_world(nw);
+	ck_assert_uint_eq(sim_events(&S, A, ZT_NODE_EVENT_PLANET_UPDATED, 0), 1);
+	const struct sim_state *st = NULL;
+	for (unsigned i = 0; i < SIM_MAX_STATES; i++)
+		if (S.nodes[A].states[i].used && S.nodes[A].states[i].type == ZT_NODE_STATE_PLANET)
+			st = &S.nodes[A].states[i];
+	ck_assert_ptr_nonnull(st);
+	ck_assert_uint_eq(st->len, nw->raw_len);
+	ck_assert_mem_eq(st->data, nw->raw, nw->raw_len);
+	ck_assert_int_eq(zt_world_parse(back, st->data, st->len, NULL), ZT_OK);
+	ck_assert_uint_eq(back->timestamp, nw->timestamp);
+	ck_assert_uint_eq(back->root_count, ZT_WORLD_MAX_ROOTS);
+	struct zt_node_status status;
+	zt_node_status(S.nodes[A].node, S.now, &status);
+	ck_assert_uint_eq(status.root_count, ZT_WORLD_MAX_ROOTS);
+	free(back);
+	free(nw);
+	vec_free(&more);
+	vec_free(&k);
+}
+END_TEST
+
 START_TEST(static_and_planet_root)
 {
 	struct zt_identity root = sim_identity(vec_get(&ids, "root.public.str"));
@@ -359,6 +412,7 @@ static Suite *node_lab_suite(void)
 	tcase_add_test(tc, answers_captured_hello);
 	tcase_add_test(tc, rendezvous_from_capture);
 	tcase_add_test(tc, planet_update_from_root);
+	tcase_add_test(tc, planet_update_over_peer_max);
 	tcase_add_test(tc, static_and_planet_root);
 	suite_add_tcase(s, tc);
 	return s;

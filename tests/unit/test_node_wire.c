@@ -216,7 +216,7 @@ START_TEST(collision_from_root)
 	ck_assert(st.collision);
 	int64_t t0 = S.now, dl;
 	ck_assert_int_eq(zt_node_background(N(a), S.now, &dl), ZT_EINVALID);
-	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[r].id.address, S.now, NULL), ZT_EINVALID);
+	ck_assert_int_eq(zt_node_ping(N(a), S.nodes[r].id.address, 0, S.now, NULL), ZT_EINVALID);
 	sim_run(&S, 60000);
 	ck_assert_uint_eq(sim_count(&S, t0, &S.nodes[a].addr, NULL, -1, -1), 0);
 	uint8_t pkt[ZT_PROTO_MAX_PACKET_LENGTH];

@@ -31,6 +31,8 @@ START_TEST(defaults)
 	ck_assert(s.allow_secondary_port && s.port_mapping && s.port_search && !s.allow_loopback_paths);
 	ck_assert_int_eq(s.nbinds, 0);
 	ck_assert_int_eq(s.nexplicit, 0);
+	ck_assert_int_eq(s.ndns, 0);
+	ck_assert_int_eq(s.dns_refresh_min_ms, 0);
 	json_decref(doc);
 }
 END_TEST
@@ -43,6 +45,7 @@ START_TEST(full)
 			    "\"allowSecondaryPort\":false,\"portMappingEnabled\":false,\"portSearch\":false,"
 			    "\"allowLoopbackPaths\":true,\"bind\":[\"127.0.0.1\",\"::1\"],"
 			    "\"explicitAddresses\":[\"198.51.100.7/9993\",\"[2001:db8::7]:9993\"],"
+			    "\"dnsServers\":[\"127.0.0.1/5353\",\"[::1]/53\"],\"dnsRefreshMinimumMs\":1000,"
 			    "\"allowTcpFallbackRelay\":true},"
 			    "\"virtual\":{\"89e92ceee5\":{\"try\":[\"198.51.100.9/9993\"]}}}");
 
@@ -55,6 +58,10 @@ START_TEST(full)
 	ck_assert_uint_eq(s.binds[1].family, ZT_INETADDR_V6);
 	ck_assert_int_eq(s.nexplicit, 2);
 	ck_assert_uint_eq(s.explicit_addrs[1].port, 9993);
+	ck_assert_int_eq(s.ndns, 2);
+	ck_assert_uint_eq(s.dns_servers[0].port, 5353);
+	ck_assert_uint_eq(s.dns_servers[1].family, ZT_INETADDR_V6);
+	ck_assert_int_eq(s.dns_refresh_min_ms, 1000);
 	json_decref(doc);
 }
 END_TEST
@@ -72,6 +79,9 @@ static const struct {
 	{ "{\"settings\":{\"bind\":[\"1.2.3.4/99\"]}}", "\"bind\": entry 0" },
 	{ "{\"settings\":{\"explicitAddresses\":[\"1.2.3.4\"]}}", "\"explicitAddresses\": entry 0 (\"1.2.3.4\")" },
 	{ "{\"settings\":{\"primaryPrt\":1}}", "\"primaryPrt\": unknown setting" },
+	{ "{\"settings\":{\"dnsServers\":[\"127.0.0.1\"]}}", "\"dnsServers\": entry 0 (\"127.0.0.1\")" },
+	{ "{\"settings\":{\"dnsServers\":\"127.0.0.1/53\"}}", "\"dnsServers\": must be an array" },
+	{ "{\"settings\":{\"dnsRefreshMinimumMs\":10}}", "\"dnsRefreshMinimumMs\": 10 is out of range" },
 	{ "{\"virtual\":{\"xyz\":{}}}", "\"virtual.xyz\": the key must be a 10-digit hex node address" },
 	{ "{\"virtual\":{\"89e92ceee5\":{\"try\":[\"nope\"]}}}", "\"virtual.89e92ceee5.try\": entry 0" },
 	{ "{\"virtual\":{\"89e92ceee5\":{\"tri\":[]}}}", "\"virtual.89e92ceee5.tri\": unknown key" },

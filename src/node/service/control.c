@@ -465,9 +465,33 @@ static void serve_root(struct svc *s, struct api_req *req, const char *arg, int6
 		root_remove(s, req, r);
 }
 
+/* The optional body of POST /ping/<address>: {"timeout": ms}. Answers 400 and returns false if it is wrong. */
+static bool ping_timeout(struct svc *s, struct api_req *req, int64_t *timeout)
+{
+	json_t *body, *v;
+	bool ok = true;
+
+	*timeout = ZT_NODE_PING_TIMEOUT;
+	if (!req->body)
+		return true;
+	if (!(body = body_object(s, req)))
+		return false;
+	v = json_object_get(body, "timeout");
+	if (v && (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > ZT_NODE_PING_TIMEOUT_MAX)) {
+		api_finish_error(&s->api, req, MHD_HTTP_BAD_REQUEST,
+				 "\"timeout\" must be a number of milliseconds from 1 to %d", ZT_NODE_PING_TIMEOUT_MAX);
+		ok = false;
+	} else if (v) {
+		*timeout = json_integer_value(v);
+	}
+	json_decref(body);
+	return ok;
+}
+
 static void serve_ping(struct svc *s, struct api_req *req, const char *arg, int64_t now)
 {
 	uint64_t address, cookie = 0;
+	int64_t timeout;
 	struct svc_ping *p;
 	zt_err e;
 
@@ -475,13 +499,13 @@ static void serve_ping(struct svc *s, struct api_req *req, const char *arg, int6
 		method_not_allowed(s, req, ALLOW_POST);
 		return;
 	}
-	if (!parse_address(s, req, arg, &address))
+	if (!parse_address(s, req, arg, &address) || !ping_timeout(s, req, &timeout))
 		return;
 	if (!(p = calloc(1, sizeof *p))) {
 		api_finish(&s->api, req, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
 		return;
 	}
-	e = zt_node_ping(s->node, address, now, &cookie);
+	e = zt_node_ping(s->node, address, timeout, now, &cookie);
 	if (e) {
 		unsigned status = e == ZT_EINVALID ? MHD_HTTP_BAD_REQUEST
 				  : e == ZT_ENOTFOUND ? MHD_HTTP_NOT_FOUND
@@ -496,8 +520,8 @@ static void serve_ping(struct svc *s, struct api_req *req, const char *arg, int6
 						     : "");
 		return;
 	}
-	*p = (struct svc_ping){ .req = req, .address = address, .cookie = cookie, .started = now,
-				.deadline = now + ZT_NODE_PING_TIMEOUT + SVC_PING_GRACE_MS, .next = s->pings };
+	*p = (struct svc_ping){ .req = req, .address = address, .cookie = cookie, .started = now, .timeout = timeout,
+				.deadline = now + timeout + SVC_PING_GRACE_MS, .next = s->pings };
 	s->pings = p;
 	s->next_deadline = now; /* the engine sent nothing yet: run its timers now */
 }
@@ -601,8 +625,8 @@ void svc_control_echo(struct svc *s, const struct zt_node_event *ev)
 				     (json_int_t)ev->rtt_ms, "direct", ev->addr.family != ZT_INETADDR_NIL, "path",
 				     jaddr(&ev->addr)));
 	else
-		api_finish_error(&s->api, p->req, MHD_HTTP_GATEWAY_TIMEOUT, "no reply from %010llx within %d ms",
-				 (unsigned long long)p->address, ZT_NODE_PING_TIMEOUT);
+		api_finish_error(&s->api, p->req, MHD_HTTP_GATEWAY_TIMEOUT, "no reply from %010llx within %lld ms",
+				 (unsigned long long)p->address, (long long)p->timeout);
 	free(p);
 }
 

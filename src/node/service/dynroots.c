@@ -9,34 +9,19 @@
  * forged, stale or damaged leaves the working roots in place (a lost lookup once took down half of
  * a network in a peer project). Until the first lookup succeeds, the default locator given at
  * `addroot` is used; after that, the last accepted set, which is kept on disk and used at start.
- *
- * On disk, one JSON file per dynamic root, roots.d/dynamic/<name> (the name is up to 253
- * characters, so there is no room for a suffix within NAME_MAX), written atomically:
- *   {"name": "<name>", "defaultLocator": "loc1:...", "set": "<base64url of the binary set>",
- *    "setTimestamp": <ms>}
- * "defaultLocator" and "set" are optional. At start the set is parsed and verified again with the
- * key from the name before it is used.
+ * Files: dynroots_file.c; the API: dynroots_api.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "common/file.h"
-#include "common/home.h"
-#include "common/jsonconf.h"
 #include "common/log.h"
 #include "dns/resolve.h"
 #include "dynroots.h"
 #include "node/crypto.h"
-#include "node/encoding.h"
-#include "node/hex.h"
 
 #define PREFIX_LEN (sizeof SVC_DYNROOT_PREFIX - 1)
-#define FILE_MODE 0644
-#define DIR_MODE 0755
 #define LOG_INTERVAL_MS (10 * 60 * 1000) /* the same failure of one name is logged this often at most */
 #define JITTER_DIVISOR 10                /* refreshes are spread by up to a tenth of their delay */
 #define RESOLVER_LOG_SOURCE 0xd2500 /* zt_log_ratelimit source of "cannot start the resolver" */
@@ -232,116 +217,9 @@ void svc_dynroots_sync(struct svc *s)
 	}
 }
 
-/* ---------------------------------------------------------------- files */
+/* ---------------------------------------------------------------- the list */
 
-static zt_err dynroot_path(const struct svc *s, const char *name, char *out, size_t cap)
-{
-	char rel[sizeof SVC_DYNROOTS_DIR + ZT_DNS_NAME_MAX + 2];
-
-	snprintf(rel, sizeof rel, SVC_DYNROOTS_DIR "/%s", name);
-	return zt_path_join(out, cap, s->home, rel) ? ZT_ETOOBIG : ZT_OK;
-}
-
-static json_t *locator_string(const struct zt_locator *loc)
-{
-	char text[ZT_LOCATOR_STRING_MAX];
-
-	return zt_locator_to_string(loc, text, sizeof text) < 0 ? NULL : json_string(text);
-}
-
-static zt_err dynroot_save(struct svc *s, const struct svc_dynroot *d)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	char *set = NULL, *text = NULL;
-	json_t *doc = json_pack("{s:s}", "name", d->name.name);
-	zt_err e = -ENOMEM;
-
-	if (!doc)
-		return -ENOMEM;
-	if (d->default_locator && json_object_set_new(doc, "defaultLocator", locator_string(d->default_locator)))
-		goto out;
-	if (d->set) {
-		if (!(set = malloc(zt_base64url_encoded_len(d->set->raw_len) + 1)))
-			goto out;
-		zt_base64url_encode(set, d->set->raw, d->set->raw_len);
-		if (json_object_set_new(doc, "set", json_string(set)) ||
-		    json_object_set_new(doc, "setTimestamp", json_integer(d->set->timestamp)))
-			goto out;
-	}
-	if (!(text = json_dumps(doc, JSON_INDENT(4) | JSON_PRESERVE_ORDER)))
-		goto out;
-	size_t len = strlen(text);
-	text[len] = '\n'; /* the NUL's place: the file ends with a newline */
-	if ((e = dynroot_path(s, d->name.name, path, sizeof path)) ||
-	    zt_path_join(dir, sizeof dir, s->home, SVC_DYNROOTS_DIR))
-		goto out;
-	if (!(e = zt_mkdir_p(dir, DIR_MODE)))
-		e = zt_file_write_atomic(path, text, len + 1, FILE_MODE);
-out:
-	free(text);
-	free(set);
-	json_decref(doc);
-	return e;
-}
-
-struct zt_locator *svc_dynroot_locator_parse(const struct svc *s, const char *text, const char **why)
-{
-	struct zt_locator *loc = malloc(sizeof *loc);
-	bool udp = false;
-
-	*why = "out of memory";
-	if (!loc)
-		return NULL;
-	*why = "it is not a locator (loc1:<address>:<base64url>)";
-	if (zt_locator_from_string(loc, text) != ZT_OK)
-		goto fail;
-	*why = "its signature does not verify";
-	if (!zt_locator_verify(loc))
-		goto fail;
-	for (unsigned i = 0; i < loc->endpoint_count; i++)
-		udp |= loc->endpoints[i].type == ZT_ENDPOINT_UDP;
-	*why = "it has no IP/port endpoint: a root must be reachable directly";
-	if (!udp)
-		goto fail;
-	*why = "it is this node's own locator";
-	if (loc->identity.address == s->id.address)
-		goto fail;
-	*why = "its identity does not validate";
-	if (zt_identity_validate(&loc->identity) != ZT_OK)
-		goto fail;
-	*why = NULL;
-	return loc;
-fail:
-	free(loc);
-	return NULL;
-}
-
-/* The saved set, checked again with the name's key: a file is no more trusted than DNS. */
-static struct zt_rootset *saved_set_parse(const struct zt_dns_name *name, const char *b64, const char **why)
-{
-	struct zt_rootset *rs = malloc(sizeof *rs);
-	uint8_t *raw = malloc(ZT_ROOTSET_MAX_LENGTH);
-	long len;
-
-	*why = "out of memory";
-	if (!rs || !raw)
-		goto fail;
-	*why = "it is not base64url of a root set";
-	len = zt_base64url_decode(raw, ZT_ROOTSET_MAX_LENGTH, b64, strlen(b64));
-	if (len <= 0 || zt_rootset_parse(rs, raw, (size_t)len) != ZT_OK)
-		goto fail;
-	*why = "it is not signed by the key in the name";
-	if (zt_rootset_verify(rs, name->key) != ZT_OK)
-		goto fail;
-	free(raw);
-	return rs;
-fail:
-	free(raw);
-	free(rs);
-	return NULL;
-}
-
-static struct svc_dynroot *dynroot_new(struct svc *s, const struct zt_dns_name *name)
+struct svc_dynroot *svc_dynroot_new(struct svc *s, const struct zt_dns_name *name)
 {
 	struct svc_dynroot *d = calloc(1, sizeof *d);
 
@@ -353,13 +231,22 @@ static struct svc_dynroot *dynroot_new(struct svc *s, const struct zt_dns_name *
 	return d;
 }
 
-static void dynroot_free(struct svc_dynroot *d)
+void svc_dynroot_free(struct svc_dynroot *d)
 {
 	if (!d)
 		return;
 	free(d->default_locator);
 	free(d->set);
 	free(d);
+}
+
+static unsigned dynroot_count(const struct svc *s)
+{
+	unsigned n = 0;
+
+	for (const struct svc_dynroot *d = s->dynroots; d; d = d->next)
+		n++;
+	return n;
 }
 
 static void dynroot_link(struct svc *s, struct svc_dynroot *d)
@@ -371,95 +258,24 @@ static void dynroot_link(struct svc *s, struct svc_dynroot *d)
 	*pp = d;
 }
 
-static void dynroot_log_loaded(const struct svc_dynroot *d)
+/* A dynamic root read from its file: its set (or default locator) is used at once. */
+static void dynroot_loaded(struct svc *s, struct svc_dynroot *d)
 {
-	char when[32] = "";
+	char ts[32] = "";
 
-	if (d->set)
-		snprintf(when, sizeof when, "%lld", (long long)d->set->timestamp);
-	log_info("dynamic root %s: %s roots=%u%s%s", d->name.name,
-		 d->set ? "saved set" : d->default_locator ? "default locator (no set yet)" : "no set yet, no default locator,",
-		 d->member_count, d->set ? " timestamp=" : "", when);
-}
-
-/* Loads roots.d/dynamic/<fname>. Logs and returns NULL if the file is not usable. */
-static struct svc_dynroot *dynroot_load(struct svc *s, const char *fname)
-{
-	struct zt_dns_name name;
-	struct svc_dynroot *d = NULL;
-	char path[PATH_MAX], err[512];
-	const char *why, *v;
-	char *text = NULL;
-	json_t *doc = NULL;
-
-	if (zt_dns_name_parse(&name, fname, &why) != ZT_OK || strcmp(name.name, fname)) {
-		log_warnx("%s/%s skipped: not a dynamic root name in canonical form%s%s", SVC_DYNROOTS_DIR, fname,
-			  why ? ": " : "", why ? why : "");
-		return NULL;
-	}
-	if (dynroot_path(s, fname, path, sizeof path) || zt_conf_read(path, false, &text, err, sizeof err) ||
-	    zt_conf_parse(text, fname, &doc, err, sizeof err)) {
-		log_warnx("dynamic root %s skipped: %s", fname, err);
-		goto out;
-	}
-	if ((v = json_string_value(json_object_get(doc, "name"))) && strcmp(v, name.name)) {
-		log_warnx("dynamic root %s skipped: its file names another (\"%.80s\")", fname, v);
-		goto out;
-	}
-	if (!(d = dynroot_new(s, &name)))
-		goto out;
-	if ((v = json_string_value(json_object_get(doc, "defaultLocator"))) &&
-	    !(d->default_locator = svc_dynroot_locator_parse(s, v, &why)))
-		log_warnx("dynamic root %s: default locator ignored: %s", fname, why);
-	if ((v = json_string_value(json_object_get(doc, "set")))) {
-		if ((d->set = saved_set_parse(&name, v, &why)))
-			zt_rootset_state_of(&d->state, d->set);
-		else
-			log_warnx("dynamic root %s: saved set ignored (%s): the next lookup fetches one", fname, why);
+	if (dynroot_count(s) >= SVC_DYNROOT_MAX) {
+		log_warnx("dynamic root %s skipped: at most %d dynamic roots", d->name.name, SVC_DYNROOT_MAX);
+		svc_dynroot_free(d);
+		return;
 	}
 	members_from_state(s, d);
-	dynroot_log_loaded(d);
-out:
-	json_decref(doc);
-	free(text);
-	return d;
-}
+	if (d->set)
+		snprintf(ts, sizeof ts, " timestamp=%lld", (long long)d->set->timestamp);
+	const char *what = d->set ? "saved set" : d->default_locator ? "default locator (no set yet)"
+								       : "no set yet, no default locator,";
 
-/* Calls fn for each file name in roots.d/dynamic/ (none if the directory does not exist). */
-static void dir_each(struct svc *s, void (*fn)(struct svc *s, const char *fname))
-{
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *dp;
-
-	if (zt_path_join(dir, sizeof dir, s->home, SVC_DYNROOTS_DIR))
-		return;
-	if (!(dp = opendir(dir))) {
-		if (errno != ENOENT)
-			log_warn("cannot read the dynamic roots in %s", dir);
-		return;
-	}
-	while ((de = readdir(dp)))
-		if (de->d_name[0] != '.' && !strstr(de->d_name, ".tmp"))
-			fn(s, de->d_name);
-	closedir(dp);
-}
-
-static void load_new(struct svc *s, const char *fname)
-{
-	struct svc_dynroot *d;
-	unsigned count = 0;
-
-	if (svc_dynroot_find(s, fname))
-		return;
-	for (d = s->dynroots; d; d = d->next)
-		count++;
-	if (count >= SVC_DYNROOT_MAX) {
-		log_warnx("dynamic root %s skipped: at most %d dynamic roots", fname, SVC_DYNROOT_MAX);
-		return;
-	}
-	if ((d = dynroot_load(s, fname)))
-		dynroot_link(s, d);
+	log_info("dynamic root %s: %s roots=%u%s", d->name.name, what, d->member_count, ts);
+	dynroot_link(s, d);
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -524,7 +340,7 @@ static zt_err set_use(struct svc *s, struct svc_dynroot *d, const struct zt_root
 	log_info("dynamic root %s: result=accepted timestamp=%lld roots=%u ttl=%u added=%s removed=%s", d->name.name,
 		 (long long)set->timestamp, n, ttl, added[0] ? added : "-", removed[0] ? removed : "-");
 	svc_dynroots_sync(s);
-	if ((e = dynroot_save(s, d)))
+	if ((e = svc_dynroot_save(s, d)))
 		log_warnx("dynamic root %s: the new set is in use but cannot be saved (the node starts with the "
 			  "previous one): %s", d->name.name, zt_strerror(e));
 	return ZT_OK;
@@ -564,7 +380,7 @@ static void lookup_done(void *arg, const struct zt_dns_result *res)
 			pp = &(*pp)->next;
 		if (*pp)
 			*pp = d->next;
-		dynroot_free(d);
+		svc_dynroot_free(d);
 		return;
 	}
 	if (!err && !res->unchanged)
@@ -616,7 +432,7 @@ static void resolver_close(struct svc *s)
 		struct svc_dynroot *d = s->dynroots_gone;
 
 		s->dynroots_gone = d->next;
-		dynroot_free(d);
+		svc_dynroot_free(d);
 	}
 }
 
@@ -625,7 +441,15 @@ static void lookup_start(struct svc *s, struct svc_dynroot *d, int64_t now)
 	zt_err e;
 
 	if (!s->resolver && resolver_open(s, now)) {
-		d->next_refresh = now + refresh_delay(s, ZT_EDNS, 0, d->failures + 1);
+		/* Recorded like a failed lookup, so `zerotier roots` says why nothing happens. */
+		d->failures++;
+		d->has_result = true;
+		d->last_err = ZT_EDNS;
+		d->last_unchanged = false;
+		memset(&d->verdict, 0, sizeof d->verdict);
+		snprintf(d->detail, sizeof d->detail, "the resolver cannot start");
+		d->last_refresh = now;
+		d->next_refresh = now + refresh_delay(s, ZT_EDNS, 0, d->failures);
 		return;
 	}
 	d->in_flight = true; /* before the call: c-ares may answer (fail) at once, from inside it */
@@ -652,21 +476,18 @@ zt_err svc_dynroot_add(struct svc *s, const struct zt_dns_name *name, const stru
 {
 	struct svc_dynroot *d = svc_dynroot_find(s, name->name), *fresh = NULL;
 	struct zt_locator *loc = NULL, *old_loc;
-	unsigned count = 0;
 	zt_err e;
 
 	*out = NULL;
 	if (!d) {
-		for (struct svc_dynroot *x = s->dynroots; x; x = x->next)
-			count++;
-		if (count >= SVC_DYNROOT_MAX)
+		if (dynroot_count(s) >= SVC_DYNROOT_MAX)
 			return ZT_ELIMIT;
-		if (!(d = fresh = dynroot_new(s, name)))
+		if (!(d = fresh = svc_dynroot_new(s, name)))
 			return -ENOMEM;
 	}
 	if (deflt) {
 		if (!(loc = malloc(sizeof *loc))) {
-			dynroot_free(fresh);
+			svc_dynroot_free(fresh);
 			return -ENOMEM;
 		}
 		*loc = *deflt;
@@ -674,10 +495,10 @@ zt_err svc_dynroot_add(struct svc *s, const struct zt_dns_name *name, const stru
 	old_loc = d->default_locator;
 	if (loc)
 		d->default_locator = loc;
-	if ((e = dynroot_save(s, d))) {
+	if ((e = svc_dynroot_save(s, d))) {
 		d->default_locator = old_loc;
 		free(loc);
-		dynroot_free(fresh);
+		svc_dynroot_free(fresh);
 		return e;
 	}
 	if (loc)
@@ -697,11 +518,8 @@ zt_err svc_dynroot_add(struct svc *s, const struct zt_dns_name *name, const stru
 zt_err svc_dynroot_remove(struct svc *s, struct svc_dynroot *d)
 {
 	struct svc_dynroot **pp = &s->dynroots;
-	char path[PATH_MAX];
-	zt_err e = dynroot_path(s, d->name.name, path, sizeof path);
+	zt_err e = svc_dynroot_unlink(s, d);
 
-	if (!e && unlink(path) != 0 && errno != ENOENT)
-		e = -errno;
 	if (e)
 		return e;
 	while (*pp && *pp != d)
@@ -715,7 +533,7 @@ zt_err svc_dynroot_remove(struct svc *s, struct svc_dynroot *d)
 		d->next = s->dynroots_gone;
 		s->dynroots_gone = d;
 	} else {
-		dynroot_free(d);
+		svc_dynroot_free(d);
 	}
 	return ZT_OK;
 }
@@ -723,23 +541,22 @@ zt_err svc_dynroot_remove(struct svc *s, struct svc_dynroot *d)
 void svc_dynroots_start(struct svc *s)
 {
 	resolver_open(s, svc_now(s));
-	dir_each(s, load_new);
+	svc_dynroot_files_load(s, dynroot_loaded);
 	svc_dynroots_sync(s);
 }
 
 void svc_dynroots_reload(struct svc *s)
 {
-	char path[PATH_MAX];
 	struct svc_dynroot *d = s->dynroots, *next;
 
 	for (; d; d = next) {
 		next = d->next;
-		if (dynroot_path(s, d->name.name, path, sizeof path) == ZT_OK && !zt_file_exists(path)) {
+		if (!svc_dynroot_file_exists(s, d)) {
 			log_info("dynamic root %s no longer used: its file in " SVC_DYNROOTS_DIR "/ is gone", d->name.name);
 			svc_dynroot_remove(s, d);
 		}
 	}
-	dir_each(s, load_new);
+	svc_dynroot_files_load(s, dynroot_loaded);
 	svc_dynroots_sync(s);
 }
 
@@ -750,7 +567,7 @@ void svc_dynroots_stop(struct svc *s)
 		struct svc_dynroot *d = s->dynroots;
 
 		s->dynroots = d->next;
-		dynroot_free(d);
+		svc_dynroot_free(d);
 	}
 }
 

@@ -64,6 +64,24 @@ zt_err svc_dynroot_add(struct svc *s, const struct zt_dns_name *name, const stru
 /* Removes a dynamic root, its file and the engine roots only it listed. Returns ZT_OK or the file error. */
 zt_err svc_dynroot_remove(struct svc *s, struct svc_dynroot *d);
 
+/* A new dynamic root (not in the list yet), due for a lookup now; NULL if out of memory. */
+struct svc_dynroot *svc_dynroot_new(struct svc *s, const struct zt_dns_name *name);
+/* Frees one (NULL is fine). */
+void svc_dynroot_free(struct svc_dynroot *d);
+
+/* ---- dynroots_file.c: roots.d/dynamic/ */
+
+/* Writes the root's file atomically (name, default locator, accepted set). Returns ZT_OK or the error. */
+zt_err svc_dynroot_save(struct svc *s, const struct svc_dynroot *d);
+/* Removes the root's file (none is fine). */
+zt_err svc_dynroot_unlink(struct svc *s, const struct svc_dynroot *d);
+bool svc_dynroot_file_exists(struct svc *s, const struct svc_dynroot *d);
+/*
+ * Reads each file of roots.d/dynamic/ whose root is not in the list yet, and hands the root (its
+ * default locator and saved set checked, members not built) to `add`, which owns it. Bad files are
+ * logged and skipped.
+ */
+void svc_dynroot_files_load(struct svc *s, void (*add)(struct svc *s, struct svc_dynroot *d));
 /*
  * Parses a default locator (text form) and checks everything the node needs of it: its signature,
  * an IP/port endpoint, not this node, an identity that validates. Returns a new locator (free()),

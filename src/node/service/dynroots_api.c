@@ -131,10 +131,11 @@ static bool add_body(struct svc *s, struct api_req *req, struct zt_locator **loc
 	*loc = NULL;
 	if (!req->body || !req->body_len)
 		return true;
-	if (!(doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je)) || !json_is_object(doc)) {
-		json_decref(doc);
+	doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(doc)) {
 		api_finish_error(&s->api, req, MHD_HTTP_BAD_REQUEST, "the body must be a JSON object (%s)",
 				 doc ? "not an object" : je.text);
+		json_decref(doc);
 		return false;
 	}
 	json_object_foreach(doc, key, v) {

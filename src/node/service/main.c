@@ -33,6 +33,7 @@
 #define POLL_MAX_MS 1000
 #define RECV_BATCH 64 /* datagrams taken from one socket before looking at the others */
 #define ERR_MAX 512
+#define PRELOAD_SLICE_MS 10 /* peer cache entries validated per loop pass, then the sockets again */
 
 static void usage(FILE *f)
 {
@@ -124,11 +125,10 @@ static void cb_event(void *ctx, const struct zt_node_event *ev)
 void svc_refresh_local_addresses(struct svc *s)
 {
 	struct zt_inetaddr a[ZT_NODE_MAX_LOCAL_ADDRESSES];
-	size_t n = svc_udp_local_addresses(&s->udp, a, ZT_NODE_MAX_LOCAL_ADDRESSES - 1);
+	size_t n = svc_udp_local_addresses(&s->udp, a, ZT_NODE_MAX_LOCAL_ADDRESSES);
 
-	if (s->mapped.family != ZT_INETADDR_NIL)
-		a[n++] = s->mapped; /* advertised like a local address: peers may reach us there */
 	zt_node_set_local_addresses(s->node, a, n);
+	zt_node_set_mapped_address(s->node, &s->mapped); /* pushed like what roots see of us */
 }
 
 zt_err svc_apply_settings(struct svc *s, const struct svc_settings *next, char *err, size_t errlen)
@@ -278,7 +278,7 @@ static void loop(struct svc *s)
 
 	while (!s->stop) {
 		int64_t now = svc_now(s), wake;
-		int n = 0, nsock, ndns, timeout;
+		int n = 0, nsock, dns_first, ndns, timeout;
 
 		if (now >= s->next_deadline) {
 			int64_t deadline = now + ZT_PING_CHECK_INTERVAL;
@@ -294,11 +294,15 @@ static void loop(struct svc *s)
 		svc_control_expire(s, now);
 		if (s->stop)
 			break;
+		if (s->preload)
+			svc_peers_preload_step(s, now + PRELOAD_SLICE_MS);
 		wake = earliest_ping(s, s->next_deadline < s->next_housekeeping ? s->next_deadline : s->next_housekeeping);
 		int64_t dns_wake = svc_dynroots_wake(s, now);
 		if (dns_wake < wake)
 			wake = dns_wake;
 		timeout = wake - now > POLL_MAX_MS ? POLL_MAX_MS : wake > now ? (int)(wake - now) : 0;
+		if (s->preload)
+			timeout = 0;
 
 		for (int i = 0; i < s->udp.n; i++) {
 			socks[n] = &s->udp.socks[i];
@@ -308,14 +312,15 @@ static void loop(struct svc *s)
 		pfds[n++] = (struct pollfd){ .fd = s->api.wakefd, .events = POLLIN };
 		pfds[n++] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
 		pfds[n++] = (struct pollfd){ .fd = svc_portmap_fd(&s->portmap), .events = POLLIN };
-		ndns = svc_dynroots_pollfds(s, pfds + n, ZT_DNS_POLLFD_MAX);
+		dns_first = n; /* the resolver's sockets come last */
+		ndns = svc_dynroots_pollfds(s, pfds + dns_first, ZT_DNS_POLLFD_MAX);
 		n += ndns;
 		if (poll(pfds, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			log_warn("poll");
 			continue;
 		}
 		/* First, while the resolver is the one that filled its entries (requests below may replace it). */
-		svc_dynroots_process(s, pfds + nsock + 3, ndns, svc_now(s));
+		svc_dynroots_process(s, pfds + dns_first, ndns, svc_now(s));
 		/* Sockets may be replaced below (POST /config, SIGHUP): they are served first. */
 		for (int i = 0; i < nsock; i++)
 			if (pfds[i].revents & POLLIN)
@@ -475,6 +480,7 @@ int main(int argc, char **argv)
 	svc_planet_load(s);
 	svc_roots_load(s);
 	svc_dynroots_start(s);
+	svc_peers_preload_start(s, SVC_PEERS_PRELOAD_MAX); /* fed to the engine by the loop, a slice at a time */
 	banner(s);
 	s->next_deadline = svc_now(s);
 	s->next_housekeeping = s->next_deadline + HOUSEKEEPING_MS;
@@ -485,6 +491,10 @@ out:
 	svc_dynroots_stop(s);
 	api_stop(&s->api);
 	svc_portmap_stop(&s->portmap);
+	/* The engine writes a changed peer at most every 10 s: what it holds back goes now. */
+	if (s->node && (e = zt_node_save_state(s->node, svc_now(s))))
+		log_warnx("peer cache: not every change was written at shutdown: %s", zt_strerror(e));
+	svc_peers_preload_stop(s);
 	zt_node_free(s->node);
 	svc_udp_close(&s->udp);
 	json_decref(s->conf);

@@ -27,7 +27,7 @@
  *   local.conf                         settings (optional)
  *   apisocket                          the local API (HTTP over a Unix socket, while running)
  *   roots.d/<name>.json                static roots: {"identity": "...", "endpoints": ["IP/port", ...]}
- *   roots.d/dynamic/<dns name>         dynamic roots: the name, the default locator, the last accepted set
+ *   roots.d/dynamic/<name>.json        dynamic roots: the DNS name, the default locator, the last accepted set
  *   planet                             a 1.x planet file: its roots are used as static roots
  *   peers.d/<address>.peer             the peer cache (written by the engine's state callbacks)
  */
@@ -48,10 +48,12 @@ struct svc_ping {
 	uint64_t address;
 	uint64_t cookie;
 	int64_t started, deadline;
+	int64_t timeout; /* ms, as given to the engine */
 };
 
 struct zt_dns_resolver;
 struct svc_dynroot;
+struct svc_preload;
 
 struct svc {
 	char home[PATH_MAX];
@@ -68,6 +70,7 @@ struct svc {
 	struct zt_dns_resolver *resolver; /* dynamic roots' lookups (dynroots.c); NULL until it starts */
 	struct svc_dynroot *dynroots;     /* dynamic roots, in the order they were added */
 	struct svc_dynroot *dynroots_gone; /* removed while a lookup was in flight: freed by its callback */
+	struct svc_preload *preload;       /* peers.d/ entries still to give the engine (state.c), or NULL */
 	int sigfd;
 	int64_t clock_offset; /* epoch ms - monotonic ms at start */
 	int64_t start_time;
@@ -145,6 +148,21 @@ void svc_dynroots_json_append(struct svc *s, json_t *arr, int64_t now);
 /* ---- state.c: the engine's state callbacks (peer cache, planet) */
 int svc_state_put(void *ctx, enum zt_node_state_type type, uint64_t id, const void *data, size_t len);
 long svc_state_get(void *ctx, enum zt_node_state_type type, uint64_t id, void *buf, size_t cap);
+/* Peers fed back to the engine at start: the newest entries of peers.d/, each validated (a few ms). */
+#define SVC_PEERS_PRELOAD_MAX 32
+/*
+ * Queues the `max` (at most SVC_PEERS_PRELOAD_MAX) most recently written entries of peers.d/,
+ * newest first, in s->preload (left NULL when there are none).
+ */
+void svc_peers_preload_start(struct svc *s, unsigned max);
+/*
+ * Hands queued entries to the engine (zt_node_peer_preload) until svc_now passes `deadline`, at
+ * least one; unusable entries are skipped (logged at debug level), roots known already too. Frees
+ * the queue and logs a summary once it is empty. Returns how many peers this call added.
+ */
+unsigned svc_peers_preload_step(struct svc *s, int64_t deadline);
+/* Drops what is still queued (shutdown). */
+void svc_peers_preload_stop(struct svc *s);
 
 /* ---- control.c: API requests, executed on the loop thread */
 
