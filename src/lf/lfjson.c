@@ -372,8 +372,9 @@ static zt_err base62_alloc(const char *s, size_t n, size_t max, uint8_t **out, s
 	*outlen = 0;
 	if (n == 0)
 		return ZT_OK;
-	/* k digits decode to at most k bytes and at least about 0.74 k. */
-	if (n > 2 * max + 2)
+	/* k digits decode to at least about 0.74 k bytes: more than 2 max + 2 digits cannot fit. (Written
+	 * as a division so that max = SIZE_MAX does not overflow.) */
+	if (n > 2 && (n - 2) / 2 > max)
 		return ZT_ETOOBIG;
 	uint8_t *buf = malloc(n);
 	if (!buf)
@@ -460,7 +461,8 @@ static zt_err fixed_decode(const json_t *v, char prefix, uint8_t *field, size_t 
 	if (err != ZT_OK)
 		return err;
 	memset(field, 0, size);
-	memcpy(field, buf, len < size ? len : size);
+	if (len) /* buf is NULL for an empty value, and memcpy from NULL is undefined even for 0 bytes */
+		memcpy(field, buf, len < size ? len : size);
 	free(buf);
 	return ZT_OK;
 }
