@@ -7,6 +7,7 @@
 #include "node/constants.h"
 #include "node/crypto.h"
 #include "cmd_dns.h"
+#include "cmd_lf.h"
 #include "tool.h"
 #include "util.h"
 
@@ -35,6 +36,7 @@ static const struct tool_cmd commands[] = {
 	{ "planet", cmd_planet, "keygen|new|show ...", "create, sign and inspect planet and moon files" },
 	{ "locator", cmd_locator, "new|show|verify ...", "sign and check locators: where a node can be reached" },
 	{ "dns", cmd_dns, "keygen|name|txt|lookup ...", "dynamic roots: signing keys, names, TXT records, lookups" },
+	{ "lf", cmd_lf, "status|get|set|owner new ...", "LF: node status, query and publish records, owner keys" },
 };
 
 static void print_main_usage(FILE *f)
