@@ -214,6 +214,36 @@ bool root_cache_get_identity(struct root_cache *c, uint64_t address, uint8_t pub
 	return p != NULL;
 }
 
+/*
+ * Makes room for a new entry for `address` (whose index slot `*slot` is empty) under the shard's
+ * write lock: the memory bound, index growth, an entry. Returns the zeroed entry or NULL with *e set.
+ */
+static struct root_peer *insert_slot(struct root_cache *c, struct root_cache_shard *s, uint64_t address, uint64_t h,
+				     uint32_t *slot, zt_err *e)
+{
+	if (atomic_load(&c->count) >= c->max_peers) {
+		*e = ZT_ELIMIT;
+		return NULL;
+	}
+	/* Keep the index at most half full. */
+	if ((s->count + 1) * 2 > s->cap) {
+		if (grow_index(s)) {
+			*e = -ENOMEM;
+			return NULL;
+		}
+		slot = probe(s, address, h);
+	}
+	uint32_t ref = alloc_entry(s);
+	if (!ref) {
+		*e = -ENOMEM;
+		return NULL;
+	}
+	*slot = ref;
+	s->count++;
+	atomic_fetch_add(&c->count, 1);
+	return entry(s, ref);
+}
+
 zt_err root_cache_put(struct root_cache *c, const struct root_peer *in, bool dirty)
 {
 	uint64_t h;
@@ -225,31 +255,13 @@ zt_err root_cache_put(struct root_cache *c, const struct root_peer *in, bool dir
 	pthread_rwlock_wrlock(&s->lock);
 	uint32_t *slot = probe(s, in->address, h);
 	uint8_t old_flags = 0;
+	struct root_peer *p;
 	if (*slot) {
-		old_flags = entry(s, *slot)->flags;
-	} else {
-		if (atomic_load(&c->count) >= c->max_peers) {
-			e = ZT_ELIMIT;
-			goto out;
-		}
-		/* Keep the index at most half full. */
-		if ((s->count + 1) * 2 > s->cap) {
-			if (grow_index(s)) {
-				e = -ENOMEM;
-				goto out;
-			}
-			slot = probe(s, in->address, h);
-		}
-		uint32_t ref = alloc_entry(s);
-		if (!ref) {
-			e = -ENOMEM;
-			goto out;
-		}
-		*slot = ref;
-		s->count++;
-		atomic_fetch_add(&c->count, 1);
+		p = entry(s, *slot);
+		old_flags = p->flags;
+	} else if (!(p = insert_slot(c, s, in->address, h, slot, &e))) {
+		goto out;
 	}
-	struct root_peer *p = entry(s, *slot);
 	*p = *in;
 	p->flags = (uint8_t)((in->flags & ~ROOT_PEER_DIRTY) | (old_flags & ROOT_PEER_DIRTY));
 	if (dirty)
@@ -276,26 +288,9 @@ zt_err root_cache_put_if_absent(struct root_cache *c, const struct root_peer *in
 		e = ZT_EEXIST;
 		goto out;
 	}
-	if (atomic_load(&c->count) >= c->max_peers) {
-		e = ZT_ELIMIT;
+	struct root_peer *p = insert_slot(c, s, in->address, h, slot, &e);
+	if (!p)
 		goto out;
-	}
-	if ((s->count + 1) * 2 > s->cap) {
-		if (grow_index(s)) {
-			e = -ENOMEM;
-			goto out;
-		}
-		slot = probe(s, in->address, h);
-	}
-	uint32_t ref = alloc_entry(s);
-	if (!ref) {
-		e = -ENOMEM;
-		goto out;
-	}
-	*slot = ref;
-	s->count++;
-	atomic_fetch_add(&c->count, 1);
-	struct root_peer *p = entry(s, ref);
 	*p = *in;
 	p->flags &= (uint8_t)~ROOT_PEER_DIRTY;
 	if (in->flags & ROOT_PEER_DIRTY)
