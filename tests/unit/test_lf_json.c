@@ -480,6 +480,32 @@ START_TEST(record_json_rejects)
 }
 END_TEST
 
+/* Regressions found by fuzz_lf_api: both were undefined behaviour or wrong results in lfjson.c. */
+START_TEST(fuzz_regressions)
+{
+	json_error_t e;
+	struct zt_lf_record r;
+	/* An empty fixed-size field ("=" with nothing after it) decodes to zeros; it once did memcpy from NULL. */
+	static const char empty_link[] = "{\"Owner\":\"@DZ1zWlNe4yjiQKNkLqR\",\"Timestamp\":1,\"Links\":[\"=\"]}";
+	json_t *j = zt_lf_json_loads(empty_link, strlen(empty_link), &e);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(zt_lf_record_from_json(&r, j), ZT_OK);
+	ck_assert_uint_eq(r.link_count, 1);
+	static const uint8_t zero[32];
+	ck_assert_mem_eq(r.links[0], zero, 32);
+	zt_lf_record_clear(&r);
+	json_decref(j);
+	/* A Base62 blob with no size bound (max = SIZE_MAX) was rejected as too big: the bound overflowed. */
+	json_t *blob = json_string("\b" "Zz9");
+	uint8_t *out = NULL;
+	size_t n = 0;
+	ck_assert_int_eq(zt_lf_json_blob_decode(blob, SIZE_MAX, &out, &n), ZT_OK);
+	ck_assert_uint_gt(n, 0);
+	free(out);
+	json_decref(blob);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lf_json");
@@ -488,6 +514,7 @@ int main(void)
 	tcase_add_loop_test(tc, record_documents, 0, 3);
 	tcase_add_loop_test(tc, query_results, 0, 6);
 	tcase_add_test(tc, empty_query_is_null);
+	tcase_add_test(tc, fuzz_regressions);
 	tcase_add_test(tc, make_results);
 	tcase_add_test(tc, status_and_owner_documents);
 	tcase_add_test(tc, error_documents);
