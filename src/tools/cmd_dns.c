@@ -22,7 +22,6 @@
 /* A key file is one line "<64 hex public key>:<64 hex secret seed>\n". */
 #define KEY_LINE_LEN (2 * KEY_HEX_LEN + 1)
 #define KEY_FILE_MAX 4096
-#define KEY_FILE_MODE 0600
 #define SEED_LEN 32
 #define DEFAULT_TTL 300
 #define TTL_MAX 2147483647UL /* RFC 2181 §8 */
@@ -102,32 +101,18 @@ static int dns_keygen(int argc, char **argv, struct tool_ctx *ctx)
 	bool force = false;
 	const struct tool_opt opts[] = { { "force", 'f', NULL, &force }, { NULL, 0, NULL, NULL } };
 	struct dns_key k;
-	char line[KEY_LINE_LEN + 2], label[ZT_DNS_LABEL_LEN + 1], q[TOOL_QUOTE_MAX];
-	zt_err err;
+	char line[KEY_HEX_LEN + 1], label[ZT_DNS_LABEL_LEN + 1];
 	int rc = tool_args(ctx, &argc, argv, opts, 1, 1);
 
 	if (rc != TOOL_CONTINUE)
 		return rc;
 	zt_random(k.seed, sizeof k.seed);
 	zt_ed25519_public(k.pub, k.seed);
-	zt_hex_encode(line, k.pub, sizeof k.pub);
-	line[KEY_HEX_LEN] = ':';
-	zt_hex_encode(line + KEY_HEX_LEN + 1, k.seed, sizeof k.seed);
-	line[KEY_LINE_LEN] = '\n';
-	line[KEY_LINE_LEN + 1] = '\0';
 	/* Without --force, O_EXCL: a lost key means a new name for every node that uses the old one. */
-	err = force ? zt_file_write_atomic(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE)
-		    : zt_file_write_new(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE);
-	zt_wipe(line, sizeof line);
+	rc = tool_write_key_file(ctx, argv[1], k.pub, sizeof k.pub, k.seed, sizeof k.seed, force);
 	zt_wipe(k.seed, sizeof k.seed);
-	if (err == -EEXIST) {
-		tool_err(ctx, "key file '%s' already exists (use --force to replace it)", tool_quote(q, argv[1]));
-		return TOOL_EXIT_FAIL;
-	}
-	if (err) {
-		tool_err(ctx, "cannot write key file '%s': %s", tool_quote(q, argv[1]), zt_strerror(err));
-		return TOOL_EXIT_FAIL;
-	}
+	if (rc != TOOL_EXIT_OK)
+		return rc;
 	zt_hex_encode(line, k.pub, sizeof k.pub);
 	zt_dns_key_label(label, k.pub);
 	if (ctx->json)

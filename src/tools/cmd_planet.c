@@ -22,7 +22,6 @@
 /* A planet file is binary, or the same bytes as hex text (with room for line breaks). */
 #define PLANET_FILE_MAX (2 * ZT_WORLD_MAX_SERIALIZED_LENGTH + 1024)
 #define PLANET_FILE_MODE 0644
-#define KEY_FILE_MODE 0600
 #define ROOT_FORMAT "expected <identity>@<IP/port>[,<IP/port>...]"
 
 struct signing_key {
@@ -107,32 +106,18 @@ static int planet_keygen(int argc, char **argv, struct tool_ctx *ctx)
 	bool force = false;
 	const struct tool_opt opts[] = { { "force", 'f', NULL, &force }, { NULL, 0, NULL, NULL } };
 	struct signing_key k;
-	char line[KEY_LINE_LEN + 2], q[TOOL_QUOTE_MAX];
-	zt_err err;
+	char line[KEY_HEX_LEN + 1];
 	int rc;
 
 	rc = tool_args(ctx, &argc, argv, opts, 1, 1);
 	if (rc != TOOL_CONTINUE)
 		return rc;
 	zt_c25519_generate(k.pub, k.priv);
-	zt_hex_encode(line, k.pub, sizeof k.pub);
-	line[KEY_HEX_LEN] = ':';
-	zt_hex_encode(line + KEY_HEX_LEN + 1, k.priv, sizeof k.priv);
-	line[KEY_LINE_LEN] = '\n';
-	line[KEY_LINE_LEN + 1] = '\0';
 	/* Without --force, O_EXCL: overwriting a signing key would lose control of the planet for good. */
-	err = force ? zt_file_write_atomic(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE)
-		    : zt_file_write_new(argv[1], line, KEY_LINE_LEN + 1, KEY_FILE_MODE);
-	zt_wipe(line, sizeof line);
+	rc = tool_write_key_file(ctx, argv[1], k.pub, sizeof k.pub, k.priv, sizeof k.priv, force);
 	zt_wipe(k.priv, sizeof k.priv);
-	if (err == -EEXIST) {
-		tool_err(ctx, "key file '%s' already exists (use --force to replace it)", tool_quote(q, argv[1]));
-		return TOOL_EXIT_FAIL;
-	}
-	if (err) {
-		tool_err(ctx, "cannot write key file '%s': %s", tool_quote(q, argv[1]), zt_strerror(err));
-		return TOOL_EXIT_FAIL;
-	}
+	if (rc != TOOL_EXIT_OK)
+		return rc;
 	zt_hex_encode(line, k.pub, sizeof k.pub);
 	if (ctx->json)
 		return tool_json_print(ctx, json_pack("{s:s, s:s}", "file", argv[1], "public", line));

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/file.h"
 #include "node/crypto.h"
 #include "node/hex.h"
 #include "util.h"
@@ -140,4 +142,29 @@ int tool_json_print(const struct tool_ctx *ctx, json_t *obj)
 	}
 	json_decref(obj);
 	return rc;
+}
+
+int tool_write_key_file(struct tool_ctx *ctx, const char *path, const uint8_t *pub, size_t publen,
+			const uint8_t *secret, size_t seclen, bool force)
+{
+	char line[2 * 64 + 1 + 2 * 64 + 2], q[TOOL_QUOTE_MAX];
+	size_t n = 2 * publen + 1 + 2 * seclen;
+	zt_err err;
+	if (publen > 64 || seclen > 64)
+		return TOOL_EXIT_FAIL;
+	zt_hex_encode(line, pub, publen);
+	line[2 * publen] = ':';
+	zt_hex_encode(line + 2 * publen + 1, secret, seclen);
+	line[n] = '\n';
+	err = force ? zt_file_write_atomic(path, line, n + 1, 0600) : zt_file_write_new(path, line, n + 1, 0600);
+	zt_wipe(line, sizeof line);
+	if (err == -EEXIST) {
+		tool_err(ctx, "key file '%s' already exists (use --force to replace it)", tool_quote(q, path));
+		return TOOL_EXIT_FAIL;
+	}
+	if (err) {
+		tool_err(ctx, "cannot write key file '%s': %s", tool_quote(q, path), zt_strerror(err));
+		return TOOL_EXIT_FAIL;
+	}
+	return TOOL_EXIT_OK;
 }

@@ -52,4 +52,13 @@ json_t *tool_json_hex(const void *p, size_t n);
  */
 int tool_json_print(const struct tool_ctx *ctx, json_t *obj);
 
+/*
+ * Writes a key file: one line "<public hex>:<secret hex>\n", mode 0600. Without `force` the file must
+ * not exist (O_EXCL: a lost signing key cannot be recovered); with it the file is replaced atomically.
+ * The formatted secret is wiped. Reports failures on stderr (naming the file) and returns
+ * TOOL_EXIT_OK or TOOL_EXIT_FAIL. Keys are at most 64 bytes each.
+ */
+int tool_write_key_file(struct tool_ctx *ctx, const char *path, const uint8_t *pub, size_t publen,
+			const uint8_t *secret, size_t seclen, bool force);
+
 #endif
